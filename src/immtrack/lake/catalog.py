@@ -1,0 +1,113 @@
+"""The DuckDB catalog: which releases exist, their files and counts, and views over the Parquet.
+
+The catalog file is only written inside one transaction per release (see releases.py), so a
+reader sees either the old state or the new one. Queries never hold the catalog open: `connect`
+copies its small tables into an in-memory database and builds the views there, so an ingest can
+publish while a server is answering questions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from immtrack.errors import LakeError
+from immtrack.lake.home import catalog_path
+from immtrack.schema.fields import FIELDS
+from immtrack.schema.tables import TABLES
+
+CATALOG_TABLES = {
+    "releases": ("release_id", "source", "release_label", "release_date", "data_from",
+                 "data_through", "is_synthetic", "origin", "ingested_at", "code_version",
+                 "rows_read", "rows_loaded", "rows_quarantined"),
+    "release_files": ("release_id", "file_name", "part", "sha256", "file_bytes", "rows_read",
+                      "rows_loaded", "rows_quarantined"),
+    "lake_files": ("release_id", "table_name", "path"),
+}
+_EXTRA_TYPES = {"table_name": pa.string(), "path": pa.string()}
+
+_SQL_TYPES = {
+    pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int16(): "SMALLINT", pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN", pa.timestamp("s", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+def _sql_type(column: str) -> str:
+    arrow_type = _EXTRA_TYPES.get(column) or FIELDS[column].type
+    return _SQL_TYPES[arrow_type]
+
+
+def catalog_schema(name: str) -> pa.Schema:
+    return pa.schema([(c, _EXTRA_TYPES.get(c) or FIELDS[c].type) for c in CATALOG_TABLES[name]])
+
+
+def create_catalog_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
+    for name, columns in CATALOG_TABLES.items():
+        body = ", ".join(f"{c} {_sql_type(c)}" for c in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{name} ({body})")
+
+
+def _release_order_sql(schema: str) -> str:
+    # Releases of a source are ordered by the last month they hold, then by publication date,
+    # then by when they were ingested: the newest is the one with the latest data.
+    return f"""
+        CREATE OR REPLACE VIEW {schema}.release_order AS
+        SELECT *, row_number() OVER (
+            PARTITION BY source ORDER BY data_through NULLS FIRST, release_date NULLS FIRST,
+            ingested_at) AS release_rank
+        FROM {schema}.releases"""
+
+
+def _empty_select(table: str) -> str:
+    columns = ", ".join(f"CAST(NULL AS {_sql_type(c)}) AS {c}" for c in TABLES[table].fields)
+    return f"SELECT {columns} WHERE false"
+
+
+def _table_view_sql(schema: str, table: str, paths: list[str]) -> list[str]:
+    if paths:
+        listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        rows = f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
+    else:
+        rows = _empty_select(table)
+    if TABLES[table].current == "all_releases":
+        return [f"CREATE OR REPLACE VIEW {schema}.{table} AS {rows}"]
+    return [
+        f"""CREATE OR REPLACE VIEW {schema}.{table}_all AS
+            SELECT t.*, r.release_rank FROM ({rows}) t
+            JOIN {schema}.release_order r USING (release_id)""",
+        f"""CREATE OR REPLACE VIEW {schema}.{table} AS
+            SELECT * EXCLUDE (release_rank) FROM {schema}.{table}_all
+            QUALIFY release_rank = max(release_rank) OVER (
+                PARTITION BY series, month_start, fiscal_year)""",
+    ]
+
+
+def create_views(con: duckdb.DuckDBPyConnection, home: Path, schema: str = "main") -> None:
+    """(Re)create the release order and every table's views from the lake_files listing."""
+    con.execute(_release_order_sql(schema))
+    for table in TABLES:
+        paths = [str(home / p) for (p,) in con.execute(
+            f"SELECT path FROM {schema}.lake_files WHERE table_name = ? ORDER BY release_id",
+            [table]).fetchall()]
+        for statement in _table_view_sql(schema, table, paths):
+            con.execute(statement)
+
+
+def connect(home: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the catalog's tables and every lake view, ready to query."""
+    path = catalog_path(home)
+    if not path.exists():
+        raise LakeError(f"no lake at {home}: run `immtrack demo`, or `immtrack ingest cbp "
+                        "--from PATH_OR_URL`, or point --home / IMMTRACK_HOME at a lake")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{path}' AS catalog (READ_ONLY)")
+    except duckdb.IOException as error:
+        raise LakeError(f"cannot open the catalog {path}: {error}") from error
+    for name in CATALOG_TABLES:
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM catalog.{name}")
+    con.execute("DETACH catalog")
+    create_views(con, home)
+    return con

@@ -1,0 +1,112 @@
+"""Every lake column, defined once: its type and what it means (and what it cannot tell you).
+
+Parquet schemas, DuckDB views, the data dictionary and the CLI's help are all generated from
+these records; nothing else declares a column. Fields are grouped by domain so they can be
+reviewed; a name means the same quantity in every table that uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: pa.DataType
+    description: str
+
+
+def _fields(*records: Field) -> dict[str, Field]:
+    return {record.name: record for record in records}
+
+
+PROVENANCE_FIELDS = _fields(
+    Field("release_id", pa.string(),
+          "The release (one published file or zip) this row was read from; see the releases table."),
+    Field("source_file", pa.string(), "Name of the published file the row came from."),
+    Field("source_sheet", pa.string(), "Workbook sheet the row came from; null for CSV files."),
+    Field("source_line", pa.int64(),
+          "Line of the CSV file (1 = header) or row of the sheet (1 = first row) the value was "
+          "read from, so every number can be traced to the cell that holds it."),
+)
+
+ENCOUNTER_FIELDS = _fields(
+    Field("series", pa.string(),
+          "Which published cut the row belongs to (see `immtrack sources`). Rows of different "
+          "series describe the same encounters in different breakdowns: never add them together."),
+    Field("fact_key", pa.string(),
+          "The row's dimensions joined into one string; with series and period it identifies a "
+          "fact across releases, so revisions can be listed."),
+    Field("month_start", pa.date32(),
+          "First day of the calendar month of the encounters; null for annual (fiscal-year) rows."),
+    Field("fiscal_year", pa.int16(),
+          "U.S. government fiscal year, October to September: FY2022 runs 2021-10-01 to "
+          "2022-09-30. Files write the current year as text such as '2025 (FYTD)'."),
+    Field("component_code", pa.string(),
+          "CBP component: OFO (Office of Field Operations, ports of entry) or USBP (U.S. Border "
+          "Patrol, between ports). Null where the series does not break encounters down by it."),
+    Field("border_region_code", pa.string(),
+          "Land border region: southwest, northern, other (CBP: coastal, air and sea) or coastal "
+          "(OHSS: Border Patrol's coastal sectors). Null where the series has no region."),
+    Field("aor_name", pa.string(),
+          "Area of responsibility as published: a Border Patrol sector or an OFO field office."),
+    Field("aor_code", pa.string(), "CBP's short name for the area of responsibility, as published."),
+    Field("state_code", pa.string(), "U.S. state (two-letter postal code) of the encounter."),
+    Field("demographic_code", pa.string(),
+          "single_adults, family_unit_individuals (CBP 'FMUA'), unaccompanied_children (CBP "
+          "'UC / Single Minors' or 'UAC') or accompanied_minors."),
+    Field("citizenship_name", pa.string(),
+          "Citizenship, normalized to CBP's upper-case spelling (RUSSIA, 'CHINA, PEOPLES REPUBLIC "
+          "OF'). CBP names about twenty countries and puts the rest in OTHER; the newer southwest "
+          "files group all but four countries into OTHER, so small nationalities cannot be read "
+          "from them."),
+    Field("citizenship_raw", pa.string(), "Citizenship exactly as the file wrote it."),
+    Field("title_of_authority_code", pa.string(),
+          "Legal authority: '8' (Title 8, immigration law) or '42' (Title 42 public-health "
+          "expulsions, March 2020 to May 2023)."),
+    Field("encounter_type_code", pa.string(),
+          "apprehensions (USBP, Title 8), inadmissibles (OFO, Title 8) or expulsions (Title 42)."),
+    Field("encounter_count", pa.int64(),
+          "Number of encounters: events, not people. One person caught three times counts three "
+          "times. OHSS workbooks round to tens and leave out small cells."),
+)
+
+QUARANTINE_FIELDS = _fields(
+    Field("reason_code", pa.string(), "Why the row was not loaded: a code from the quarantine "
+          "reasons vocabulary (`immtrack quarantine --reasons`)."),
+    Field("field_name", pa.string(), "The column whose value was rejected, where one was."),
+    Field("raw_value", pa.string(), "The rejected value as the file wrote it."),
+    Field("raw_row", pa.string(), "The whole input row as read, fields joined by a tab."),
+    Field("detail", pa.string(), "A sentence saying what was wrong and what was expected."),
+)
+
+RELEASE_FIELDS = _fields(
+    Field("source", pa.string(), "Which public dataset: cbp, eoir or ice."),
+    Field("release_label", pa.string(), "The published file or zip name the release is known by."),
+    Field("release_date", pa.date32(),
+          "When the publisher released it: given at ingest, or read from the download address "
+          "or file name; null when unknown."),
+    Field("data_from", pa.date32(), "First month with data in the release."),
+    Field("data_through", pa.date32(),
+          "Last month with data in the release; releases of a series are ordered by it."),
+    Field("is_synthetic", pa.bool_(),
+          "True when immtrack generated the files (demo or test data), never real records."),
+    Field("origin", pa.string(), "The path or URL the files were read from."),
+    Field("ingested_at", pa.timestamp("s", tz="UTC"), "When immtrack published the release."),
+    Field("code_version", pa.string(), "immtrack version that read the files."),
+    Field("file_name", pa.string(), "A file of the release."),
+    Field("part", pa.string(), "A sheet of a workbook; empty for CSV files."),
+    Field("sha256", pa.string(), "SHA-256 of the file's bytes as published."),
+    Field("file_bytes", pa.int64(), "Size of the file in bytes."),
+    Field("rows_read", pa.int64(), "Data rows read (blank lines and header rows not counted)."),
+    Field("rows_loaded", pa.int64(), "Rows loaded into the lake."),
+    Field("rows_quarantined", pa.int64(),
+          "Rows kept in the quarantine table instead; rows_read = rows_loaded + rows_quarantined."),
+)
+
+FIELDS: dict[str, Field] = {
+    **PROVENANCE_FIELDS, **ENCOUNTER_FIELDS, **QUARANTINE_FIELDS, **RELEASE_FIELDS,
+}
