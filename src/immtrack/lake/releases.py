@@ -28,8 +28,12 @@ import pyarrow.parquet as pq
 
 import immtrack
 from immtrack.errors import LakeError
-from immtrack.lake.catalog import (CATALOG_TABLES, catalog_schema, create_catalog_tables,
-                                   create_views)
+from immtrack.lake.catalog import (
+    CATALOG_TABLES,
+    catalog_schema,
+    create_catalog_tables,
+    create_views,
+)
 from immtrack.lake.home import catalog_path, staging_root, table_file
 from immtrack.schema.tables import TABLES
 
@@ -82,8 +86,8 @@ def code_version() -> str:
     """The package version, plus the git commit when running from a checkout."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-            cwd=Path(immtrack.__file__).parent).stdout.strip()
+            ["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True,
+            text=True, timeout=5, cwd=Path(immtrack.__file__).parent).stdout.strip()
     except OSError:
         commit = ""
     return f"{immtrack.__version__}+{commit}" if commit else immtrack.__version__

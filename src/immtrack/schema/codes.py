@@ -26,7 +26,8 @@ def fold(text: str) -> str:
 class CodeTable:
     def __init__(self, name: str, description: str, *codes: Code):
         self.name, self.description, self.codes = name, description, codes
-        self._by_spelling = {fold(s): c.code for c in codes for s in (c.code, c.label, *c.spellings)}
+        self._by_spelling = {fold(spelling): c.code for c in codes
+                             for spelling in (c.code, c.label, *c.spellings)}
 
     def decode(self, raw: str) -> str | None:
         return self._by_spelling.get(fold(raw))

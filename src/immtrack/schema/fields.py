@@ -25,7 +25,7 @@ def _fields(*records: Field) -> dict[str, Field]:
 
 PROVENANCE_FIELDS = _fields(
     Field("release_id", pa.string(),
-          "The release (one published file or zip) this row was read from; see the releases table."),
+          "The release (one published file or zip) this row was read from; see `releases`."),
     Field("source_file", pa.string(), "Name of the published file the row came from."),
     Field("source_sheet", pa.string(), "Workbook sheet the row came from; null for CSV files."),
     Field("source_line", pa.int64(),
@@ -53,7 +53,7 @@ ENCOUNTER_FIELDS = _fields(
           "(OHSS: Border Patrol's coastal sectors). Null where the series has no region."),
     Field("aor_name", pa.string(),
           "Area of responsibility as published: a Border Patrol sector or an OFO field office."),
-    Field("aor_code", pa.string(), "CBP's short name for the area of responsibility, as published."),
+    Field("aor_code", pa.string(), "CBP's short name for the area of responsibility."),
     Field("state_code", pa.string(), "U.S. state (two-letter postal code) of the encounter."),
     Field("demographic_code", pa.string(),
           "single_adults, family_unit_individuals (CBP 'FMUA'), unaccompanied_children (CBP "

@@ -49,8 +49,8 @@ TABLES: dict[str, Table] = {
             caveats=(
                 "An encounter is an event, not a person: repeat crossers count each time.",
                 "Series are different breakdowns of the same encounters; never sum across them.",
-                "OHSS KHSM workbooks cover U.S. Border Patrol only (no ports of entry), round to "
-                "tens and omit small cells.",
+                ("OHSS KHSM workbooks cover U.S. Border Patrol only (no ports of entry), round "
+                 "to tens and omit small cells."),
             ),
         ),
         Table(
