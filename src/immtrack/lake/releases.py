@@ -131,7 +131,8 @@ class Staging:
         return self.tables[table]
 
     def write(self, table: str, rows: pa.Table) -> None:
-        pq.write_table(rows.cast(TABLES[table].arrow_schema()), self.path_for(table))
+        schema = TABLES[table].arrow_schema()
+        pq.write_table(rows.select(schema.names).cast(schema), self.path_for(table))
 
     def row_count(self, table: str) -> int:
         return pq.ParquetFile(self.tables[table]).metadata.num_rows

@@ -43,8 +43,9 @@ class EncounterSeries:
             who = "U.S. Border Patrol only: encounters at ports of entry (OFO) are not included"
         else:
             who = "both CBP components (Border Patrol and ports of entry)"
-        where = "southwest border only" if self.region_scope == "southwest" else "all regions"
-        return f"{self.publisher} {self.title}: {who}; {where}. {self.notes}".strip()
+        if self.region_scope == "southwest":
+            who += "; southwest border only"
+        return f"{self.publisher} {self.title}: {who}. {self.notes}".strip()
 
 
 _CBP_NOTE = "Exact counts; months absent from a file had no encounters in that cell."

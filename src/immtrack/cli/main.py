@@ -1,0 +1,93 @@
+"""The `immtrack` command: thin faces over the library (parse, call, print).
+
+Exit codes: 0 done; 1 a file or download could not be used; 2 the question or options were
+wrong; 3 no lake, or the lake is busy.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from immtrack.cli.output import Format, stderr
+from immtrack.errors import BadFileError, DownloadError, ImmtrackError, LakeError, QueryError
+from immtrack.lake.home import default_home
+
+EXIT_BAD_INPUT, EXIT_BAD_QUESTION, EXIT_NO_LAKE = 1, 2, 3
+
+app = typer.Typer(
+    name="immtrack",
+    help="Answer questions about U.S. border encounters (CBP), detention (ICE) and immigration "
+         "court (EOIR) from the agencies' own releases, with every number traced to its "
+         "source.\n\nStart with `immtrack demo`, then try `immtrack encounters --help`.",
+    no_args_is_help=True, rich_markup_mode="markdown", pretty_exceptions_enable=False,
+    epilog="Exit codes: 0 done, 1 unusable file or failed download, 2 bad question or option, "
+           "3 no lake or lake busy.",
+)
+ingest_app = typer.Typer(help="Read a public release into the lake.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+
+class State:
+    home: Path = default_home()
+
+
+HomeOption = Annotated[Path | None, typer.Option(
+    "--home", envvar="IMMTRACK_HOME", show_default=False,
+    help="The lake's folder (default: $IMMTRACK_HOME or ~/.local/share/immtrack).")]
+FormatOption = Annotated[Format, typer.Option(
+    "--format", "-f", help="table for people; csv or json (with provenance) for programs.")]
+
+
+@app.callback()
+def _options(home: HomeOption = None) -> None:
+    if home:
+        State.home = home
+
+
+def friendly_errors(command):
+    """Show library errors as one clear message and a meaningful exit code, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (BadFileError, DownloadError) as error:
+            stderr.print(f"[red]error:[/red] {error}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except QueryError as error:
+            stderr.print(f"[red]cannot answer:[/red] {error}", highlight=False)
+            raise typer.Exit(EXIT_BAD_QUESTION) from None
+        except LakeError as error:
+            stderr.print(f"[red]lake:[/red] {error}", highlight=False)
+            raise typer.Exit(EXIT_NO_LAKE) from None
+        except ImmtrackError as error:
+            stderr.print(f"[red]error:[/red] {error}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    return wrapper
+
+
+def parse_month(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        year, month = (int(part) for part in text.split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a month such as 2022-01") from None
+
+
+def split_list(values: list[str] | None) -> tuple[str, ...]:
+    """--by month,component and --by month --by component mean the same."""
+    return tuple(part.strip() for value in values or [] for part in value.split(",")
+                 if part.strip())
+
+
+def register_commands() -> None:
+    from immtrack.cli import catalog_commands, demo_command, encounter_commands  # noqa: F401
+
+
+register_commands()

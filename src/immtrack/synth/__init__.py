@@ -1,0 +1,1 @@
+"""Generators of releases in the agencies exact formats, for the demo and for tests."""
