@@ -14,7 +14,7 @@ from immtrack.schema.series import ENCOUNTER_SERIES
 @app.command("demo")
 @friendly_errors
 def demo_command() -> None:
-    """Build a demo lake in <home>/demo with no network and print a short headline report.
+    """Build a demo lake in HOME/demo with no network and print a short headline report.
 
     Uses the real CBP and DHS OHSS files in ../shared/data when they are beside the checkout;
     otherwise generates files in CBP's real layout and says so on every figure. Running it

@@ -25,10 +25,14 @@ app = typer.Typer(
          "court (EOIR) from the agencies' own releases, with every number traced to its "
          "source.\n\nStart with `immtrack demo`, then try `immtrack encounters --help`.",
     no_args_is_help=True, rich_markup_mode="markdown", pretty_exceptions_enable=False,
+    add_completion=False,
     epilog="Exit codes: 0 done, 1 unusable file or failed download, 2 bad question or option, "
            "3 no lake or lake busy.",
 )
-ingest_app = typer.Typer(help="Read a public release into the lake.", no_args_is_help=True)
+ingest_app = typer.Typer(
+    help="Read a public release into the lake, one source at a time (cbp so far); every row is "
+         "loaded or quarantined with a reason, and the same files twice change nothing.",
+    no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 
 

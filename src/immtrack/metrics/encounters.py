@@ -5,8 +5,9 @@ series (see schema/series.py) that match the filters, in the months asked. Curre
 each month from the newest release that has it, so overlapping CBP releases are never counted
 twice. An encounter is an event, not a person.
 
-The series is chosen, not mixed: the first in priority order that has every breakdown the
-question needs, can hold the citizenship asked for, and covers the most of the period.
+The series is chosen, not mixed: among the series that have every breakdown the question needs
+and can hold the citizenship asked for, the one covering most of the period; then CBP's
+complete counts over OHSS's Border-Patrol-only ones; then the coarsest cut.
 """
 
 from __future__ import annotations
@@ -184,9 +185,12 @@ def _choose(question: EncounterQuestion, filters: dict[str, str],
     wanted = (set(month_range(question.start, question.end))
               if question.start and question.end else None)
 
-    def score(series: EncounterSeries) -> int:
+    def score(series: EncounterSeries) -> tuple:
+        # Most months covered; then complete CBP counts over Border-Patrol-only OHSS; then the
+        # coarsest cut (an OHSS total is rounded once, a sum of rounded cells many times).
         months = coverage[series.code]
-        return len(months & wanted) if wanted is not None else (1 if months else 0)
+        covered = len(months & wanted) if wanted is not None else (1 if months else 0)
+        return covered, series.components == ("OFO", "USBP"), -len(series.dimensions)
 
     best = max(eligible, key=score)  # max keeps the first (highest priority) on ties
     if not coverage[best.code]:

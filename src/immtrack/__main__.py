@@ -1,0 +1,5 @@
+"""`python -m immtrack` runs the command line."""
+
+from immtrack.cli.main import app
+
+app()

@@ -1,0 +1,84 @@
+"""Generated documentation: the data dictionary from the schema registry and the CLI reference
+from the live --help. `make docs` writes them; a test fails when they are out of date."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from immtrack.schema.codes import (
+    BORDER_REGIONS,
+    COMPONENTS,
+    DEMOGRAPHICS,
+    ENCOUNTER_TYPES,
+    QUARANTINE_REASONS,
+    TITLES_OF_AUTHORITY,
+)
+from immtrack.schema.fields import FIELDS
+from immtrack.schema.series import ENCOUNTER_SERIES
+from immtrack.schema.tables import TABLES
+
+CODE_TABLES = (COMPONENTS, BORDER_REGIONS, DEMOGRAPHICS, TITLES_OF_AUTHORITY, ENCOUNTER_TYPES,
+               QUARANTINE_REASONS)
+
+
+def render_data_dictionary() -> str:
+    lines = ["# Data dictionary", "",
+             "Generated from `src/immtrack/schema/` by `make docs`; do not edit by hand.", ""]
+    for table in TABLES.values():
+        lines += [f"## `{table.name}`", "", table.description, ""]
+        lines += [f"- {caveat}" for caveat in table.caveats]
+        lines += ["", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{name}` | {FIELDS[name].type} | {FIELDS[name].description} |"
+                  for name in table.fields]
+        lines.append("")
+    lines += ["## Encounter series", "", "In the order a question is matched against them.", "",
+              "| series | publisher | breakdowns | coverage |", "|---|---|---|---|"]
+    lines += [f"| `{s.code}` | {s.publisher} | {', '.join(sorted(s.dimensions))} | "
+              f"{s.coverage_note} |" for s in ENCOUNTER_SERIES.values()]
+    for codes in CODE_TABLES:
+        lines += ["", f"## Codes: {codes.name}", "", codes.description, "",
+                  "| code | label | meaning | also spelled |", "|---|---|---|---|"]
+        lines += [f"| `{c.code}` | {c.label} | {c.description} | {', '.join(c.spellings)} |"
+                  for c in codes.codes]
+    return "\n".join(lines) + "\n"
+
+
+def _commands(app) -> list[list[str]]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    paths = []
+
+    def walk(command, prefix):
+        paths.append(prefix)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, [*prefix, name])
+
+    walk(group, [])
+    return paths
+
+
+def render_cli_reference() -> str:
+    from immtrack.cli.main import app
+
+    runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+    lines = ["# Command-line reference", "",
+             "Generated from the live `--help` by `make docs`; do not edit by hand.", ""]
+    for path in _commands(app):
+        text = runner.invoke(app, [*path, "--help"], prog_name="immtrack").output
+        text = re.sub(r"[ \t]+\n", "\n", text).strip()
+        title = " ".join(["immtrack", *path])
+        lines += [f"## `{title}`", "", "```", text, "```", ""]
+    return "\n".join(lines)
+
+
+def write_docs(folder: Path) -> None:
+    (folder / "data-dictionary.md").write_text(render_data_dictionary())
+    (folder / "cli-reference.md").write_text(render_cli_reference())
+
+
+if __name__ == "__main__":
+    write_docs(Path(__file__).resolve().parents[2] / "docs")
