@@ -121,6 +121,9 @@ QUARANTINE_REASONS = CodeTable(
     "quarantine_reason", "Why an input row was kept out of the lake.",
     Code("wrong-field-count", "Wrong number of fields",
          "The row has more or fewer fields than the header."),
+    Code("ambiguous-extra-field", "Extra field that cannot be placed",
+         "The row has one field too many and more than one text field could have held the "
+         "stray tab, so immtrack cannot tell which value to merge."),
     Code("bad-count", "Count is not a whole number",
          "The count column holds text, a fraction or nothing."),
     Code("negative-count", "Negative count", "A count below zero cannot be a number of events."),
