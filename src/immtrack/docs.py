@@ -16,10 +16,12 @@ from immtrack.schema.codes import (
     QUARANTINE_REASONS,
     TITLES_OF_AUTHORITY,
 )
+from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.schema.fields import FIELDS
 from immtrack.schema.series import ENCOUNTER_SERIES
 from immtrack.schema.tables import TABLES
 
+EOIR_BY_LAKE_TABLE = {t.lake_table: t for t in EOIR_TABLES.values()}
 CODE_TABLES = (COMPONENTS, BORDER_REGIONS, DEMOGRAPHICS, TITLES_OF_AUTHORITY, ENCOUNTER_TYPES,
                QUARANTINE_REASONS)
 
@@ -31,6 +33,9 @@ def render_data_dictionary() -> str:
         lines += [f"## `{table.name}`", "", table.description, ""]
         lines += [f"- {caveat}" for caveat in table.caveats]
         lines += ["", "| column | type | meaning |", "|---|---|---|"]
+        raw = EOIR_BY_LAKE_TABLE.get(table.name)
+        lines += [f"| `{c.name}` | {c.kind} | {raw.descriptions[c.name]} |"
+                  for c in table.raw_columns]
         lines += [f"| `{name}` | {FIELDS[name].type} | {FIELDS[name].description} |"
                   for name in table.fields]
         lines.append("")

@@ -12,7 +12,8 @@ import pytest
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
-from immtrack.sources.eoir_tables import Column, RepairLog, read_table, repair_extra_fields
+from immtrack.schema.eoir import Column
+from immtrack.sources.eoir_tables import RepairLog, read_table, repair_extra_fields
 
 COLUMNS = [Column("IDNCASE", "Numeric"), Column("NAT", "String"),
            Column("COMP_DATE", "Date"), Column("NOTE", "String")]

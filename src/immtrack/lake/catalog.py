@@ -16,7 +16,7 @@ import pyarrow as pa
 from immtrack.errors import LakeError
 from immtrack.lake.home import catalog_path
 from immtrack.schema.fields import FIELDS
-from immtrack.schema.tables import TABLES
+from immtrack.schema.tables import TABLES, sql_type
 
 CATALOG_TABLES = {
     "releases": ("release_id", "source", "release_label", "release_date", "data_from",
@@ -24,19 +24,15 @@ CATALOG_TABLES = {
                  "rows_read", "rows_loaded", "rows_quarantined"),
     "release_files": ("release_id", "file_name", "part", "sha256", "file_bytes", "rows_read",
                       "rows_loaded", "rows_quarantined"),
-    "lake_files": ("release_id", "table_name", "path"),
+    "lake_files": ("release_id", "lake_table", "path"),
 }
-_EXTRA_TYPES = {"table_name": pa.string(), "path": pa.string()}
-
-_SQL_TYPES = {
-    pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int16(): "SMALLINT", pa.date32(): "DATE",
-    pa.bool_(): "BOOLEAN", pa.timestamp("s", tz="UTC"): "TIMESTAMPTZ",
-}
+# Columns only the catalog has: which lake table a Parquet file belongs to, and its path
+# relative to the home.
+_EXTRA_TYPES = {"lake_table": pa.string(), "path": pa.string()}
 
 
 def _sql_type(column: str) -> str:
-    arrow_type = _EXTRA_TYPES.get(column) or FIELDS[column].type
-    return _SQL_TYPES[arrow_type]
+    return "VARCHAR" if column in _EXTRA_TYPES else sql_type(column)
 
 
 def catalog_schema(name: str) -> pa.Schema:
@@ -61,18 +57,27 @@ def _release_order_sql(schema: str) -> str:
 
 
 def _empty_select(table: str) -> str:
-    columns = ", ".join(f"CAST(NULL AS {_sql_type(c)}) AS {c}" for c in TABLES[table].fields)
+    columns = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"'
+                        for name, kind in TABLES[table].sql_columns())
     return f"SELECT {columns} WHERE false"
 
 
-def _table_view_sql(schema: str, table: str, paths: list[str]) -> list[str]:
-    if paths:
-        listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-        rows = f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
-    else:
-        rows = _empty_select(table)
+def _rows_sql(table: str, paths: list[str]) -> str:
+    if not paths:
+        return _empty_select(table)
+    listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
+
+
+def _table_view_sql(schema: str, table: str, paths: list[str],
+                    newest_paths: list[str]) -> list[str]:
+    rows = _rows_sql(table, paths)
     if TABLES[table].current == "all_releases":
         return [f"CREATE OR REPLACE VIEW {schema}.{table} AS {rows}"]
+    if TABLES[table].current == "newest_release":
+        # Reading only the newest release's files keeps 100-million-row scans free of a join.
+        return [f"CREATE OR REPLACE VIEW {schema}.{table}_all AS {rows}",
+                f"CREATE OR REPLACE VIEW {schema}.{table} AS {_rows_sql(table, newest_paths)}"]
     return [
         f"""CREATE OR REPLACE VIEW {schema}.{table}_all AS
             SELECT t.*, r.release_rank FROM ({rows}) t
@@ -87,11 +92,16 @@ def _table_view_sql(schema: str, table: str, paths: list[str]) -> list[str]:
 def create_views(con: duckdb.DuckDBPyConnection, home: Path, schema: str = "main") -> None:
     """(Re)create the release order and every table's views from the lake_files listing."""
     con.execute(_release_order_sql(schema))
-    for table in TABLES:
-        paths = [str(home / p) for (p,) in con.execute(
-            f"SELECT path FROM {schema}.lake_files WHERE table_name = ? ORDER BY release_id",
-            [table]).fetchall()]
-        for statement in _table_view_sql(schema, table, paths):
+    newest = dict(con.execute(
+        f"SELECT source, arg_max(release_id, release_rank) FROM {schema}.release_order "
+        "GROUP BY source").fetchall())
+    for table in TABLES.values():
+        files = con.execute(
+            f"SELECT release_id, path FROM {schema}.lake_files WHERE lake_table = ? "
+            "ORDER BY release_id, path", [table.name]).fetchall()
+        paths = [str(home / p) for _, p in files]
+        newest_paths = [str(home / p) for r, p in files if r == newest.get(table.source)]
+        for statement in _table_view_sql(schema, table.name, paths, newest_paths):
             con.execute(statement)
 
 

@@ -25,8 +25,8 @@ def catalog_path(home: Path) -> Path:
     return home / "catalog.duckdb"
 
 
-def table_file(home: Path, table: str, release_id: str) -> Path:
-    return home / "lake" / table / f"{release_id}.parquet"
+def table_file(home: Path, table: str, release_id: str, part: str = "") -> Path:
+    return home / "lake" / table / f"{release_id}{'.' + part if part else ''}.parquet"
 
 
 def staging_root(home: Path) -> Path:

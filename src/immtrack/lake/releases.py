@@ -122,20 +122,22 @@ class Staging:
     def __init__(self, home: Path):
         self.path = staging_root(home) / uuid.uuid4().hex
         self.path.mkdir(parents=True)
-        self.tables: dict[str, Path] = {}
+        self.files: dict[tuple[str, str], Path] = {}  # (table, part) -> staged file
 
-    def path_for(self, table: str) -> Path:
+    def path_for(self, table: str, part: str = "") -> Path:
+        """Where to write a table's Parquet; a table may have several parts (main, repaired)."""
         if table not in TABLES:
             raise ValueError(f"{table!r} is not a lake table in the schema registry")
-        self.tables[table] = self.path / f"{table}.parquet"
-        return self.tables[table]
+        self.files[(table, part)] = self.path / f"{table}{'.' + part if part else ''}.parquet"
+        return self.files[(table, part)]
 
-    def write(self, table: str, rows: pa.Table) -> None:
+    def write(self, table: str, rows: pa.Table, part: str = "") -> None:
         schema = TABLES[table].arrow_schema()
-        pq.write_table(rows.select(schema.names).cast(schema), self.path_for(table))
+        pq.write_table(rows.select(schema.names).cast(schema), self.path_for(table, part))
 
     def row_count(self, table: str) -> int:
-        return pq.ParquetFile(self.tables[table]).metadata.num_rows
+        return sum(pq.ParquetFile(path).metadata.num_rows
+                   for (name, _), path in self.files.items() if name == table and path.exists())
 
 
 def _check_reconciles(release: Release, staging: Staging) -> None:
@@ -145,12 +147,18 @@ def _check_reconciles(release: Release, staging: Staging) -> None:
                                  f"loaded {count.rows_loaded} + quarantined "
                                  f"{count.rows_quarantined}")
     _, loaded, quarantined = release.totals()
-    staged_quarantine = staging.row_count("quarantine") if "quarantine" in staging.tables else 0
-    staged_loaded = sum(staging.row_count(t) for t in staging.tables if t != "quarantine")
+    loaded_tables = {t for t, _ in staging.files if TABLES[t].source == release.source
+                     and t not in COUNTED_ELSEWHERE}
+    staged_quarantine = staging.row_count("quarantine")
+    staged_loaded = sum(staging.row_count(t) for t in loaded_tables)
     if (staged_loaded, staged_quarantine) != (loaded, quarantined):
         raise AssertionError(f"{release.release_label}: staged {staged_loaded} loaded and "
                              f"{staged_quarantine} quarantined rows, counted {loaded} and "
                              f"{quarantined}")
+
+
+# Tables that describe a release rather than hold its input rows: not part of rows_loaded.
+COUNTED_ELSEWHERE = {"eoir_unknown_codes"}
 
 
 def _fsync_file(path: Path) -> None:
@@ -158,7 +166,8 @@ def _fsync_file(path: Path) -> None:
         os.fsync(stream.fileno())
 
 
-def _catalog_rows(release: Release, tables: dict[str, Path], home: Path) -> dict[str, pa.Table]:
+def _catalog_rows(release: Release, published: list[tuple[str, Path]], home: Path
+                  ) -> dict[str, pa.Table]:
     read, loaded, quarantined = release.totals()
     releases = [{
         "release_id": release.release_id, "source": release.source,
@@ -169,8 +178,8 @@ def _catalog_rows(release: Release, tables: dict[str, Path], home: Path) -> dict
         "rows_read": read, "rows_loaded": loaded, "rows_quarantined": quarantined,
     }]
     files = [{"release_id": release.release_id, **vars(f)} for f in release.files]
-    lake_files = [{"release_id": release.release_id, "table_name": t,
-                   "path": str(p.relative_to(home))} for t, p in tables.items()]
+    lake_files = [{"release_id": release.release_id, "lake_table": t,
+                   "path": str(p.relative_to(home))} for t, p in published]
     rows = {"releases": releases, "release_files": files, "lake_files": lake_files}
     return {name: pa.Table.from_pylist(rows[name], schema=catalog_schema(name))
             for name in CATALOG_TABLES}
@@ -179,13 +188,15 @@ def _catalog_rows(release: Release, tables: dict[str, Path], home: Path) -> dict
 def publish(home: Path, release: Release, staging: Staging) -> None:
     """Move the staged tables into the lake and record the release, all or nothing."""
     _check_reconciles(release, staging)
-    published: dict[str, Path] = {}
-    for table, staged in staging.tables.items():
-        target = table_file(home, table, release.release_id)
+    published: list[tuple[str, Path]] = []
+    for (table, part), staged in staging.files.items():
+        if not staged.exists():  # a part with no rows (no repaired rows, say)
+            continue
+        target = table_file(home, table, release.release_id, part)
         target.parent.mkdir(parents=True, exist_ok=True)
         _fsync_file(staged)
         os.replace(staged, target)
-        published[table] = target
+        published.append((table, target))
     rows = _catalog_rows(release, published, home)
     with duckdb.connect(str(catalog_path(home))) as con:
         create_catalog_tables(con)

@@ -83,6 +83,22 @@ QUARANTINE_FIELDS = _fields(
     Field("detail", pa.string(), "A sentence saying what was wrong and what was expected."),
 )
 
+EOIR_FIELDS = _fields(
+    Field("data_issues", pa.string(),
+          "Values of this row that did not parse as their column's type, or dates before 1951, "
+          "as 'COLUMN: problem (raw value)'; the typed column is null (or kept, for old dates)."),
+    Field("repaired_row", pa.string(), "The row after the repair, fields joined by a tab."),
+    Field("repair", pa.string(), "What the repair did, in words."),
+    Field("lookup_name", pa.string(), "EOIR lookup file (Lookup/<name>.csv) the code is from."),
+    Field("code", pa.string(), "The code as the lookup file writes it."),
+    Field("code_qualifier", pa.string(),
+          "The second key of lookups keyed by two columns: the case type of a court decision."),
+    Field("description", pa.string(), "The lookup's description of the code."),
+    Field("table_name", pa.string(), "EOIR table the value was found in."),
+    Field("column_name", pa.string(), "Column of that table."),
+    Field("rows", pa.int64(), "How many rows hold the value."),
+)
+
 RELEASE_FIELDS = _fields(
     Field("source", pa.string(), "Which public dataset: cbp, eoir or ice."),
     Field("release_label", pa.string(), "The published file or zip name the release is known by."),
@@ -108,5 +124,6 @@ RELEASE_FIELDS = _fields(
 )
 
 FIELDS: dict[str, Field] = {
-    **PROVENANCE_FIELDS, **ENCOUNTER_FIELDS, **QUARANTINE_FIELDS, **RELEASE_FIELDS,
+    **PROVENANCE_FIELDS, **ENCOUNTER_FIELDS, **QUARANTINE_FIELDS, **EOIR_FIELDS,
+    **RELEASE_FIELDS,
 }

@@ -1,12 +1,17 @@
-"""Lake tables: which fields each holds, its grain, and how the current view is chosen.
+"""Lake tables: which columns each holds, its grain, and how the current view is chosen.
 
-Each table is stored as one Parquet file per release. `current` says how the published view
-picks rows when releases overlap:
+Each table is stored as Parquet files per release. `current` says how the published view picks
+rows when there are several releases:
 - "newest_release_per_period": for each series and period (month or fiscal year) the newest
   release that has the period is authoritative for all of it. CBP re-issues rolling four-year
   windows and leaves zero cells out, so a fact missing from a newer release that covers its
   month was revised away, and a fact must never be taken from two releases.
-- "all_releases": every release's rows are visible side by side (quarantine).
+- "newest_release": the newest release of the source, whole (EOIR publishes complete
+  snapshots); `<table>_all` keeps earlier releases side by side for comparison.
+- "all_releases": every release's rows are visible side by side (quarantine, repairs).
+
+Most columns are defined once in fields.py; the raw EOIR tables keep the agency's own columns,
+defined in eoir.py.
 """
 
 from __future__ import annotations
@@ -15,7 +20,17 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from immtrack.schema.eoir import EOIR_TABLES, Column
 from immtrack.schema.fields import FIELDS
+
+_SQL_TYPES = {
+    pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int16(): "SMALLINT", pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN", pa.timestamp("s", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+def sql_type(field_name: str) -> str:
+    return _SQL_TYPES[FIELDS[field_name].type]
 
 
 @dataclass(frozen=True)
@@ -26,39 +41,83 @@ class Table:
     fields: tuple[str, ...]
     current: str
     caveats: tuple[str, ...] = ()
+    raw_columns: tuple[Column, ...] = ()  # the agency's columns, before `fields`
 
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(name, FIELDS[name].type) for name in self.fields])
 
+    def sql_columns(self) -> list[tuple[str, str]]:
+        return [(c.name, c.sql_type) for c in self.raw_columns] + \
+            [(name, sql_type(name)) for name in self.fields]
+
 
 _PROVENANCE = ("release_id", "source_file", "source_sheet", "source_line")
+_EOIR_CAVEAT = ("Generated releases (is_synthetic in `releases`) hold invented records in "
+                "EOIR's real format.")
+
+_CBP_TABLES = (
+    Table(
+        name="core_cbp__encounters",
+        source="cbp",
+        description="CBP and DHS OHSS border encounters, one row per published cell.",
+        fields=("series", "fact_key", "month_start", "fiscal_year", "component_code",
+                "border_region_code", "aor_name", "aor_code", "state_code",
+                "demographic_code", "citizenship_name", "citizenship_raw",
+                "title_of_authority_code", "encounter_type_code", "encounter_count",
+                *_PROVENANCE),
+        current="newest_release_per_period",
+        caveats=(
+            "An encounter is an event, not a person: repeat crossers count each time.",
+            "Series are different breakdowns of the same encounters; never sum across them.",
+            ("OHSS KHSM workbooks cover U.S. Border Patrol only (no ports of entry), round "
+             "to tens and omit small cells."),
+        ),
+    ),
+)
+
+_EOIR_RAW_TABLES = tuple(
+    Table(name=table.lake_table, source="eoir",
+          description=f"EOIR {table.file_name}: {table.description}",
+          fields=("data_issues", "release_id"), current="newest_release",
+          caveats=(_EOIR_CAVEAT,), raw_columns=table.columns)
+    for table in EOIR_TABLES.values()
+)
+
+_SHARED_TABLES = (
+    Table(
+        name="raw_eoir__lookups",
+        source="eoir",
+        description="Every row of the release's Lookup/ folder, as code, qualifier and "
+                    "description.",
+        fields=("lookup_name", "code", "code_qualifier", "description", "raw_row",
+                "release_id", "source_file", "source_line"),
+        current="newest_release",
+    ),
+    Table(
+        name="eoir_unknown_codes",
+        source="eoir",
+        description="Codes found in a coded column that its lookup does not list: kept raw in "
+                    "the table, counted here.",
+        fields=("table_name", "column_name", "code", "rows", "release_id"),
+        current="all_releases",
+    ),
+    Table(
+        name="repairs",
+        source="all",
+        description="Rows immtrack repaired (an extra tab merged back), before and after.",
+        fields=("release_id", "source_file", "source_line", "raw_row", "repaired_row",
+                "repair"),
+        current="all_releases",
+    ),
+    Table(
+        name="quarantine",
+        source="all",
+        description="Input rows that were read but not loaded, with the reason.",
+        fields=(*_PROVENANCE, "reason_code", "field_name", "raw_value", "raw_row", "detail"),
+        current="all_releases",
+    ),
+)
 
 TABLES: dict[str, Table] = {
-    table.name: table
-    for table in (
-        Table(
-            name="core_cbp__encounters",
-            source="cbp",
-            description="CBP and DHS OHSS border encounters, one row per published cell.",
-            fields=("series", "fact_key", "month_start", "fiscal_year", "component_code",
-                    "border_region_code", "aor_name", "aor_code", "state_code",
-                    "demographic_code", "citizenship_name", "citizenship_raw",
-                    "title_of_authority_code", "encounter_type_code", "encounter_count",
-                    *_PROVENANCE),
-            current="newest_release_per_period",
-            caveats=(
-                "An encounter is an event, not a person: repeat crossers count each time.",
-                "Series are different breakdowns of the same encounters; never sum across them.",
-                ("OHSS KHSM workbooks cover U.S. Border Patrol only (no ports of entry), round "
-                 "to tens and omit small cells."),
-            ),
-        ),
-        Table(
-            name="quarantine",
-            source="all",
-            description="Input rows that were read but not loaded, with the reason.",
-            fields=(*_PROVENANCE, "reason_code", "field_name", "raw_value", "raw_row", "detail"),
-            current="all_releases",
-        ),
-    )
+    table.name: table for table in (*_CBP_TABLES, *_EOIR_RAW_TABLES, *_SHARED_TABLES)
 }

@@ -13,7 +13,6 @@ column and the raw value.
 
 from __future__ import annotations
 
-import mmap
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,9 @@ import pyarrow as pa
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
+from immtrack.schema.eoir import Column
 
+EXTRA_FIELD = "immtrack_extra_field"
 NULL_TOKENS = ("", "N/A")  # compared after trimming, so a single space is null too
 # EOIR writes SQL Server datetimes ("2019-03-04 00:00:00.000"); older dumps also used dates
 # alone and US-style dates.
@@ -34,13 +35,6 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/
 # Dates before this year cannot be immigration-court events in this database (it starts in the
 # 1980s); EOIR's placeholder dates sit in 1900. They are kept and flagged, not corrected.
 EARLIEST_PLAUSIBLE_YEAR = 1951
-SQL_TYPES = {"Numeric": "BIGINT", "Date": "TIMESTAMP", "String": "VARCHAR"}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # Numeric, Date or String (EOIR's variable types)
 
 
 @dataclass
@@ -105,11 +99,24 @@ def select_sql(columns: list[Column], source: str, *, strip_nul: bool, strip_quo
             f"'{release_id}' AS release_id FROM {source}")
 
 
-def _contains(path: Path, needle: bytes) -> bool:
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        return m.find(needle) != -1
+@dataclass(frozen=True)
+class FileScan:
+    lines: int
+    has_nul: bool
+    has_quote: bool
+
+
+def scan_file(path: Path) -> FileScan:
+    """One pass over the bytes: line count, and whether NULs or double quotes occur at all
+    (cleaning them costs a replace() per value, so it is only done where needed)."""
+    lines, nul, quote, last = 0, False, False, b"\n"
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 24):
+            lines += chunk.count(b"\n")
+            nul = nul or b"\x00" in chunk
+            quote = quote or b'"' in chunk
+            last = chunk[-1:]
+    return FileScan(lines + (last != b"\n"), nul, quote)
 
 
 def read_header(path: Path, name: str) -> list[str]:
@@ -120,9 +127,14 @@ def read_header(path: Path, name: str) -> list[str]:
     return first.rstrip(b"\r\n").decode("latin-1").replace("\x00", "").split("\t")
 
 
-def check_header(name: str, header: list[str], columns: list[Column]) -> None:
+def check_header(name: str, header: list[str], columns: list[Column],
+                 aliases: dict[str, tuple[str, ...]] | None = None) -> None:
+    """The header must list the layout's columns in order; older spellings are accepted."""
     expected = [c.name for c in columns]
-    if [h.strip().casefold() for h in header] == [e.casefold() for e in expected]:
+    accepted = [{e.casefold(), *(a.casefold() for a in (aliases or {}).get(e, ()))}
+                for e in expected]
+    found = [h.strip().casefold() for h in header]
+    if len(found) == len(expected) and all(f in a for f, a in zip(found, accepted, strict=True)):
         return
     missing = [e for e in expected if e.casefold() not in {h.strip().casefold() for h in header}]
     unexpected = [h for h in header if h.strip().casefold() not in {e.casefold()
@@ -180,20 +192,48 @@ def _watch_progress(con: duckdb.DuckDBPyConnection, report: Callable[[float], No
             report(percentage)
 
 
+def _csv_source(path: Path, columns: list[Column], rejects: str, *, sentinel: bool) -> str:
+    """DuckDB's reader with every dialect option fixed (no sniffing: it could take '#' for a
+    comment). With `sentinel`, a typed extra column catches rows with one field too many, even
+    an empty trailing one, which DuckDB otherwise accepts by dropping it; short rows are padded
+    with nulls and told apart because empty fields stay '' (nullstr is a byte EOIR never
+    writes)."""
+    spec = {c.name: "VARCHAR" for c in columns}
+    options = ""
+    if sentinel:
+        spec[EXTRA_FIELD] = "UUID"
+        options = "nullstr = '\x01', null_padding = true, "
+    listing = "{" + ", ".join(f"'{k}': '{v}'" for k, v in spec.items()) + "}"
+    return (f"read_csv('{path}', columns = {listing}, auto_detect = false, header = true, "
+            f"delim = '\t', quote = '', escape = '', encoding = 'latin-1', {options}"
+            f"store_rejects = true, rejects_table = '{rejects}', "
+            f"rejects_scan = '{rejects}_scan')")
+
+
+def _rejected(con: duckdb.DuckDBPyConnection, rejects: str, error_type: str | None = None
+              ) -> list[tuple[int, str]]:
+    where = f"WHERE error_type = '{error_type}'" if error_type else ""
+    rows = con.execute(f"SELECT line, any_value(csv_line) FROM {rejects} {where} "
+                       "GROUP BY line ORDER BY line").fetchall()
+    con.execute(f"DROP TABLE IF EXISTS {rejects}")
+    con.execute(f"DROP TABLE IF EXISTS {rejects}_scan")
+    # DuckDB keeps the line ends around a rejected line.
+    return [(line, raw.strip("\r\n")) for line, raw in rows]
+
+
 def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: list[Column],
                parquet: Path, *, release_id: str, log: QuarantineLog, repairs: RepairLog,
-               repaired_parquet: Path, progress: Callable[[float], None] | None = None
-               ) -> TableCount:
+               repaired_parquet: Path, aliases: dict[str, tuple[str, ...]] | None = None,
+               progress: Callable[[float], None] | None = None) -> TableCount:
     """Read one table file into `parquet` (and repaired rows into `repaired_parquet`)."""
-    check_header(name, read_header(path, name), columns)
-    strip_nul, strip_quotes = _contains(path, b"\x00"), _contains(path, b'"')
-    spec = "{" + ", ".join(f"'{c.name}': 'VARCHAR'" for c in columns) + "}"
+    check_header(name, read_header(path, name), columns, aliases)
+    scan = scan_file(path)
     rejects = f"rejects_{abs(hash((name, release_id)))}"
-    source = (f"read_csv('{path}', columns = {spec}, header = true, delim = '\t', quote = '', "
-              f"escape = '', encoding = 'latin-1', store_rejects = true, "
-              f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan', "
-              f"parallel = true)")
-    sql = select_sql(columns, source, strip_nul=strip_nul, strip_quotes=strip_quotes,
+    last = columns[-1].name
+    # Naming the sentinel makes DuckDB cast it (an unused column would not be read at all).
+    source = (f'{_csv_source(path, columns, rejects, sentinel=True)} '
+              f'WHERE "{last}" IS NOT NULL AND {EXTRA_FIELD} IS NULL')
+    sql = select_sql(columns, source, strip_nul=scan.has_nul, strip_quotes=scan.has_quote,
                      release_id=release_id)
     done = threading.Event()
     watcher = threading.Thread(target=_watch_progress, args=(con, progress, done), daemon=True) \
@@ -205,14 +245,15 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
                              "COMPRESSION zstd, ROW_GROUP_SIZE 1000000)").fetchone()[0]
     finally:
         done.set()
-    rejected = con.execute(
-        f"SELECT line, any_value(error_type), any_value(csv_line) FROM {rejects} "
-        "GROUP BY line ORDER BY line").fetchall()
-    con.execute(f"DROP TABLE IF EXISTS {rejects}")
-    con.execute(f"DROP TABLE IF EXISTS {rejects}_scan")
+    too_long = _rejected(con, rejects)
+    short = []
+    if scan.lines - 1 > loaded + len(too_long):
+        # Rows with too few fields were padded and left out above; a plain read names them.
+        con.execute(f"SELECT count(*) FROM {_csv_source(path, columns, rejects, sentinel=False)}"
+                    ).fetchall()
+        short = _rejected(con, rejects, "MISSING COLUMNS")
     repaired_rows = []
-    for line, error_type, raw_line in rejected:
-        raw = raw_line.strip("\r\n")  # DuckDB keeps the CR LF of the lines around a reject
+    for line, raw in too_long:
         fields = raw.split("\t")
         candidates = repair_extra_fields(fields, columns)
         if len(candidates) == 1:
@@ -222,8 +263,10 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
         reason = "ambiguous-extra-field" if len(candidates) > 1 else "wrong-field-count"
         detail = (f"{len(fields)} fields where the header has {len(columns)}"
                   + (f"; {len(candidates)} ways to merge them back" if candidates else ""))
-        log.keep(source_file=name, line=line, reason=reason, detail=detail, raw_row=raw,
-                 raw_value=str(error_type))
+        log.keep(source_file=name, line=line, reason=reason, detail=detail, raw_row=raw)
+    for line, raw in short:
+        log.keep(source_file=name, line=line, reason="wrong-field-count", raw_row=raw,
+                 detail=f"{len(raw.split(chr(9)))} fields where the header has {len(columns)}")
     if repaired_rows:
         table = {c.name: [row[i] for row in repaired_rows] for i, c in enumerate(columns)}
         con.register("repaired_rows", pa.table(table))
@@ -231,6 +274,6 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
                                   release_id=release_id)
         con.execute(f"COPY ({repaired_sql}) TO '{repaired_parquet}' (FORMAT parquet)")
         con.unregister("repaired_rows")
-    quarantined = len(rejected) - len(repaired_rows)
-    return TableCount(loaded + len(rejected), loaded + len(repaired_rows), quarantined,
-                      len(repaired_rows))
+    rejected = len(too_long) + len(short)
+    return TableCount(loaded + rejected, loaded + len(repaired_rows),
+                      rejected - len(repaired_rows), len(repaired_rows))

@@ -16,6 +16,8 @@ import random
 from datetime import date
 from pathlib import Path
 
+from immtrack.sources import SYNTHETIC_MARKER
+
 HEADER = ("Fiscal Year", "Month Grouping", "Month (abbv)", "Component", "Land Border Region",
           "Area of Responsibility", "AOR (Abbv)", "Demographic", "Citizenship",
           "Title of Authority", "Encounter Type", "Encounter Count")
@@ -37,7 +39,6 @@ MONTHS = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", 
 TITLE_42_END = date(2023, 5, 1)  # last month with Title 42 expulsions
 RELEASES = (("nationwide-encounters-fy21-fy24-aor.csv", 2021, date(2024, 9, 1)),
             ("nationwide-encounters-fy22-fy25-aor.csv", 2022, date(2025, 3, 1)))
-MARKER = "immtrack-synthetic.json"
 
 
 def _month_start(fiscal_year: int, fiscal_month: int) -> date:
@@ -110,7 +111,7 @@ def write_cbp_releases(out_dir: Path, seed: int = 0) -> list[Path]:
     for (name, first_year, through), cells in zip(RELEASES, (older, newer), strict=True):
         paths.append(out_dir / name)
         counts[name] = _write_release(paths[-1], cells, first_year, through)
-    (out_dir / MARKER).write_text(json.dumps(
+    (out_dir / SYNTHETIC_MARKER).write_text(json.dumps(
         {"generator": "immtrack.synth.cbp", "seed": seed, "rows": counts,
          "note": "Invented numbers in CBP's real layout; not real encounters."}, indent=2))
     return paths

@@ -1,9 +1,5 @@
-"""Ingest: turn what a user points at (file, folder, zip or URL) into published releases.
-
-This is the only place that joins sources to the lake. Each CBP file is its own release, since
-CBP and OHSS publish files one by one; a file that cannot be used is reported and the others
-still go in.
-"""
+"""Ingest CBP files: each file is its own release, since CBP and OHSS publish files one by
+one; a file that cannot be used is reported and the others still go in."""
 
 from __future__ import annotations
 
@@ -20,6 +16,7 @@ from urllib.parse import unquote, urlparse
 import pyarrow as pa
 
 from immtrack.errors import BadFileError, ImmtrackError
+from immtrack.ingest.outcome import IngestOutcome
 from immtrack.lake.home import downloads_dir
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.lake.releases import (
@@ -32,9 +29,8 @@ from immtrack.lake.releases import (
     release_id_for,
     sha256_of,
 )
-from immtrack.sources import cbp
+from immtrack.sources import SYNTHETIC_MARKER, cbp
 
-SYNTHETIC_MARKER = "immtrack-synthetic.json"
 _CBP_SUFFIXES = (".csv", ".xlsx")
 _DATED_URL = re.compile(r"/(\d{4})-(\d{2})/[^/]+$")
 
@@ -46,17 +42,6 @@ class InputFile:
     origin: str
     release_date: date | None = None
     is_synthetic: bool = False
-
-
-@dataclass(frozen=True)
-class IngestOutcome:
-    name: str
-    status: str  # published, unchanged or refused
-    release_id: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    message: str = ""
 
 
 def _release_date_from_url(url: str) -> date | None:
