@@ -1,8 +1,9 @@
 """The main job: build a demo lake with no network and report a few headline figures.
 
-Real files come from ../shared/data when it is beside the checkout (CI and developers have it);
-a user's clone without it gets generated files in CBP's real layout instead. The report says
-which figures are real and which are generated.
+Real CBP files come from ../shared/data when it is beside the checkout (CI and developers have
+it); a user's clone without it gets generated files in CBP's real layout instead. No real EOIR
+records are available here, so the court data are always a generated release in EOIR's exact
+format. The report says which figures are real and which are generated.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from datetime import date
 from pathlib import Path
 
 from immtrack.errors import QueryError
-from immtrack.ingest import IngestOutcome, ingest_cbp
+from immtrack.ingest import IngestOutcome, ingest_cbp, ingest_eoir
+from immtrack.lake.catalog import connect
 from immtrack.lake.home import find_shared_data
 from immtrack.metrics.encounters import EncounterQuestion, encounters
+from immtrack.sources import SYNTHETIC_MARKER
 
 # Real CBP files staged in shared/data, relative to it. The TidyTuesday sample is left out: it
 # is a 9-row fragment of a state file and would answer state questions wrongly.
+# Small enough that the whole demo runs in well under a minute on two cores.
+DEMO_EOIR_CASES = 200_000
+DEMO_EOIR_SEED = 2022
 REAL_CBP_FILES = ("cbp/cbp_sw_border_fy22_fy25/sbo-encounters-fy22-fy25-aug.csv",
                   "cbp/ohss_khsm/KHSM Encounters (USBP) fy25m11.xlsx")
 
@@ -36,6 +42,7 @@ class DemoReport:
     shared: Path | None
     outcomes: list[IngestOutcome]
     headlines: list[Headline]
+    court: dict
 
 
 def _fy(year: int) -> dict:
@@ -56,7 +63,8 @@ HEADLINE_QUESTIONS = (
 )
 
 
-def build_demo(home: Path, *, generated_dir: Path | None = None) -> DemoReport:
+def build_demo(home: Path, *, generated_dir: Path | None = None,
+               eoir_cases: int = DEMO_EOIR_CASES) -> DemoReport:
     """Ingest the demo data into `home` (idempotent) and compute the headline figures."""
     shared = find_shared_data()
     if shared is not None:
@@ -66,6 +74,8 @@ def build_demo(home: Path, *, generated_dir: Path | None = None) -> DemoReport:
 
         specs = [str(p) for p in write_cbp_releases(generated_dir or home / "generated" / "cbp")]
     outcomes = ingest_cbp(home, specs, progress=False)
+    outcomes.append(ingest_eoir(home, str(_generated_eoir(home / "generated" / "eoir",
+                                                          eoir_cases))))
     headlines = []
     for label, question in HEADLINE_QUESTIONS:
         try:
@@ -74,4 +84,26 @@ def build_demo(home: Path, *, generated_dir: Path | None = None) -> DemoReport:
             continue
         synthetic = any(r["is_synthetic"] for r in answer.provenance["releases"])
         headlines.append(Headline(label, answer.total, answer.series.code, synthetic))
-    return DemoReport(home, shared, outcomes, headlines)
+    return DemoReport(home, shared, outcomes, headlines, court_summary(home))
+
+
+def _generated_eoir(folder: Path, cases: int) -> Path:
+    """The demo's EOIR release, generated once (same seed, same bytes, same release id)."""
+    if not (folder / SYNTHETIC_MARKER).exists():
+        from immtrack.synth.eoir import PlantedCell, write_eoir_release
+
+        write_eoir_release(folder, cases, DEMO_EOIR_SEED,
+                           planted=[PlantedCell("RU", 2023, 85, 15)])
+    return folder
+
+
+def court_summary(home: Path) -> dict:
+    """Counts from the current EOIR release: cases, proceedings, asylum applications, pending."""
+    return dict(zip(("cases", "proceedings", "asylum_applications", "decided", "pending"),
+                    connect(home).execute("""
+        SELECT (SELECT count(*) FROM raw_eoir__a_tblcase),
+               (SELECT count(*) FROM raw_eoir__b_tblproceeding),
+               count(*) FILTER (WHERE APPL_CODE = 'ASYL'),
+               count(*) FILTER (WHERE APPL_CODE = 'ASYL' AND APPL_DEC IS NOT NULL),
+               count(*) FILTER (WHERE APPL_CODE = 'ASYL' AND APPL_DEC IS NULL)
+        FROM raw_eoir__tbl_court_appln""").fetchone(), strict=True))

@@ -15,7 +15,10 @@ def test_the_demo_reports_real_figures(cli, home, shared_data):
     result = cli("demo")
     assert result.exit_code == 0, result.output
     assert f"REAL public files from {shared_data}" in result.stdout
-    assert "GENERATED" not in result.stdout
+    headlines = result.stdout.split("Headlines")[1].split("Immigration court")[0]
+    assert headlines.count(" real ") == len(HEADLINE_QUESTIONS)
+    assert "GENERATED" not in headlines
+    assert "GENERATED release in EOIR's exact format" in result.stdout
     southwest = Counter()
     with open(shared_data / "cbp/cbp_sw_border_fy22_fy25/sbo-encounters-fy22-fy25-aug.csv",
               newline="") as stream:
@@ -30,9 +33,10 @@ def test_the_demo_reports_real_figures(cli, home, shared_data):
 
 def test_without_shared_data_the_demo_is_generated_and_says_so(home, monkeypatch, tmp_path):
     monkeypatch.setenv("IMMTRACK_SHARED_DATA", str(tmp_path / "absent"))
-    report = build_demo(home)
+    report = build_demo(home, eoir_cases=2000)
     assert report.shared is None
-    assert [o.status for o in report.outcomes] == ["published", "published"]
+    assert [o.status for o in report.outcomes] == ["published"] * 3
+    assert report.court["cases"] == 2000 + 100  # plus the planted cases
     assert len(report.headlines) == len(HEADLINE_QUESTIONS)
     assert all(h.is_synthetic for h in report.headlines)
 
@@ -45,7 +49,7 @@ def test_a_question_without_a_lake_exits_3(cli):
 
 def test_bad_questions_exit_2_with_the_valid_values(cli, home, monkeypatch, tmp_path):
     monkeypatch.setenv("IMMTRACK_SHARED_DATA", str(tmp_path / "absent"))
-    build_demo(home / "demo")
+    build_demo(home / "demo", eoir_cases=500)
     cli.home = home / "demo"
     result = cli("encounters", "--region", "gulf")
     assert result.exit_code == 2

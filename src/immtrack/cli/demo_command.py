@@ -17,8 +17,9 @@ def demo_command() -> None:
     """Build a demo lake in HOME/demo with no network and print a short headline report.
 
     Uses the real CBP and DHS OHSS files in ../shared/data when they are beside the checkout;
-    otherwise generates files in CBP's real layout and says so on every figure. Running it
-    again changes nothing.
+    otherwise generates files in CBP's real layout and says so on every figure. Immigration
+    court data are a generated release in EOIR's exact format (no real records are available
+    offline), labelled as such. Running it again changes nothing.
     """
     with stderr.status("Building the demo lake..."):
         report = build_demo(State.home / "demo")
@@ -38,10 +39,17 @@ def demo_command() -> None:
         "OHSS series (ohss_usbp_*) count Border Patrol only, rounded to tens; CBP southwest "
         "files count both Border Patrol and ports of entry.",
     ])
+    court = report.court
+    stdout.print(
+        f"\nImmigration court (GENERATED release in EOIR's exact format, invented records): "
+        f"{court['cases']:,} cases, {court['proceedings']:,} proceedings, "
+        f"{court['asylum_applications']:,} asylum applications ({court['decided']:,} decided, "
+        f"{court['pending']:,} pending).", highlight=False)
     stdout.print(
         f"\nTry:\n  immtrack --home {report.home} encounters --citizenship RUSSIA "
         "--region southwest --from 2021-10 --to 2022-01 --by month\n"
         f"  immtrack --home {report.home} releases\n"
+        f"  immtrack --home {report.home} quarantine\n"
         f"  immtrack --home {report.home} encounters --help", highlight=False)
     if any(o.status == "refused" for o in report.outcomes):
         raise typer.Exit(1)

@@ -30,7 +30,7 @@ app = typer.Typer(
            "3 no lake or lake busy.",
 )
 ingest_app = typer.Typer(
-    help="Read a public release into the lake, one source at a time (cbp so far); every row is "
+    help="Read a public release into the lake, one source at a time (cbp, eoir); every row is "
          "loaded or quarantined with a reason, and the same files twice change nothing.",
     no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
@@ -91,7 +91,12 @@ def split_list(values: list[str] | None) -> tuple[str, ...]:
 
 
 def register_commands() -> None:
-    from immtrack.cli import catalog_commands, demo_command, encounter_commands  # noqa: F401
+    from immtrack.cli import (  # noqa: F401
+        catalog_commands,
+        demo_command,
+        encounter_commands,
+        eoir_commands,
+    )
 
 
 register_commands()

@@ -45,7 +45,8 @@ class ReleaseFiles:
     marker: dict | None = None
 
     def hashes(self) -> list[str]:
-        return sorted(self.sha256.values())
+        """The release's identity: its tables and lookups, however they were packed."""
+        return sorted(self.sha256[p] for p in [*self.tables.values(), *self.lookups.values()])
 
 
 def _sha256(path: Path) -> str:
