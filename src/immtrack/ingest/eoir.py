@@ -42,6 +42,7 @@ def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = '{scratch}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar_print = false")  # progress goes to our own bars
     return con
 
 
@@ -76,6 +77,7 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             count = read_table(
                 con, path, path.name, list(table.columns), staging.path_for(table.lake_table),
                 release_id=release_id, log=log, repairs=repairs, aliases=table.aliases,
+                scan=files.scans[path],
                 repaired_parquet=staging.path_for(table.lake_table, "repaired"),
                 progress=(lambda pct, n=name: progress(n, pct)) if progress else None)
             if progress:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,7 @@ from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS
 from immtrack.sources import SYNTHETIC_MARKER
+from immtrack.sources.eoir_tables import FileScan, scan_file
 
 SOURCE = "eoir"
 
@@ -42,6 +44,7 @@ class ReleaseFiles:
     lookups: dict[str, Path] = field(default_factory=dict)  # lookup name -> file
     other: list[str] = field(default_factory=list)
     sha256: dict[Path, str] = field(default_factory=dict)
+    scans: dict[Path, FileScan] = field(default_factory=dict)  # table files
     marker: dict | None = None
 
     def hashes(self) -> list[str]:
@@ -102,25 +105,23 @@ def open_release(spec: Path, workdir: Path) -> ReleaseFiles:
             for member in listing:
                 target = workdir / member
                 target.parent.mkdir(parents=True, exist_ok=True)
-                digest = hashlib.sha256()
                 try:
                     with archive.open(member) as source, open(target, "wb") as out:
-                        while chunk := source.read(1 << 22):
-                            digest.update(chunk)
-                            out.write(chunk)
+                        shutil.copyfileobj(source, out, 1 << 22)
                 except (zipfile.BadZipFile, EOFError, NotImplementedError) as error:
                     raise BadFileError(str(spec), f"cannot extract {member}: {error}",
                                        hint="the zip may be truncated; download it again") \
                         from error
-                files.sha256[target] = digest.hexdigest()
                 _classify(files, target, member)
     else:
         raise BadFileError(str(spec), "not a folder or a zip file",
                            hint="point --from at EOIR's FOIA zip or its extracted folder")
     _check_complete(files, str(spec), listing)
-    for path in [*files.tables.values(), *files.lookups.values()]:
-        if path not in files.sha256:
-            files.sha256[path] = _sha256(path)
+    for path in files.tables.values():  # one pass: hash, lines, tabs, dirty columns
+        files.scans[path] = scan_file(path)
+        files.sha256[path] = files.scans[path].sha256
+    for path in files.lookups.values():
+        files.sha256[path] = _sha256(path)
     return files
 
 

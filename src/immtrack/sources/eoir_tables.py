@@ -13,8 +13,10 @@ column and the raw value.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +29,7 @@ from immtrack.lake.quarantine import QuarantineLog
 from immtrack.schema.eoir import Column
 
 EXTRA_FIELD = "immtrack_extra_field"
-NULL_TOKENS = ("", "N/A")  # compared after trimming, so a single space is null too
+NULL_TOKENS = ("", " ", "N/A")
 # EOIR writes SQL Server datetimes ("2019-03-04 00:00:00.000"); older dumps also used dates
 # alone and US-style dates.
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S",
@@ -56,67 +58,101 @@ class TableCount:
     rows_repaired: int
 
 
-def _clean_sql(column: str, strip_nul: bool, strip_quotes: bool) -> str:
-    text = f'"{column}"'
-    if strip_nul:
-        text = f"replace({text}, chr(0), '')"
-    if strip_quotes:
-        text = f"replace({text}, '\"', '')"
-    text = f"trim({text})"
+def _clean_sql(column: Column, dirty: bool) -> str:
+    """Null tokens become NULL; NUL bytes and stray quotes are removed only in the columns
+    where the file has any (stripping every value would cost a third of the read). Values are
+    otherwise kept as written: TRY_CAST ignores the spaces around numbers and dates."""
+    text = f'"{column.name}"'
+    if dirty:
+        text = f"""replace(replace({text}, chr(0), ''), '"', '')"""
     tokens = ", ".join(f"'{t}'" for t in NULL_TOKENS)
-    return f"CASE WHEN {text} IN ({tokens}) THEN NULL ELSE {text} END"
+    return f"CASE WHEN {text} IN ({tokens}) THEN NULL ELSE {text} END AS {_raw(column)}"
 
 
-def _typed_sql(column: Column, clean: str) -> tuple[str, str | None]:
-    """The typed expression, and an expression naming the problem when the raw value is bad."""
-    name = f'"{column.name}"'
+def _raw(column: Column) -> str:
+    return f'"raw {column.name}"'
+
+
+def _typed_sql(column: Column) -> tuple[str, str | None]:
+    """The typed expression over the cleaned text, and one naming the problem when the text
+    does not parse (or, for dates, parses to an implausible year)."""
+    name, raw = f'"{column.name}"', _raw(column)
     if column.kind == "Numeric":
-        typed = f"TRY_CAST({clean} AS BIGINT)"
-        issue = f"CASE WHEN {clean} IS NOT NULL AND {typed} IS NULL THEN " \
-                f"'{column.name}: not a number (' || {clean} || ')' END"
-    elif column.kind == "Date":
+        return f"TRY_CAST({raw} AS BIGINT) AS {name}", (
+            f"CASE WHEN {name} IS NULL AND {raw} IS NOT NULL THEN "
+            f"'{column.name}: not a number (' || {raw} || ')' END")
+    if column.kind == "Date":
+        # The ISO cast is fast and takes EOIR's usual format; other layouts fall through.
         formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
-        typed = f"TRY_STRPTIME({clean}, {formats})"
-        issue = f"""CASE WHEN {clean} IS NOT NULL AND {typed} IS NULL THEN
-                    '{column.name}: not a date (' || {clean} || ')'
-                  WHEN year({typed}) < {EARLIEST_PLAUSIBLE_YEAR} THEN
-                    '{column.name}: implausible date (' || {clean} || ')' END"""
-    else:
-        return f"{clean} AS {name}", None
-    return f"{typed} AS {name}", issue
+        return f"coalesce(TRY_CAST({raw} AS TIMESTAMP), TRY_STRPTIME(trim({raw}), " \
+               f"{formats})) AS {name}", (
+                   f"""CASE WHEN {name} IS NULL AND {raw} IS NOT NULL THEN
+                         '{column.name}: not a date (' || {raw} || ')'
+                       WHEN {name} < TIMESTAMP '{EARLIEST_PLAUSIBLE_YEAR}-01-01' THEN
+                         '{column.name}: implausible date (' || {raw} || ')' END""")
+    return f"{raw} AS {name}", None
 
 
-def select_sql(columns: list[Column], source: str, *, strip_nul: bool, strip_quotes: bool,
-               release_id: str) -> str:
-    expressions, issues = [], []
+def select_sql(columns: list[Column], source: str, *, release_id: str,
+               dirty_columns: frozenset[int] = frozenset()) -> str:
+    """Three steps, so each value is cleaned and parsed once: clean the text, type it, then
+    name the values that did not parse."""
+    cleaned = ", ".join(_clean_sql(c, i in dirty_columns) for i, c in enumerate(columns))
+    typed, issues = [], []
     for column in columns:
-        typed, issue = _typed_sql(column, _clean_sql(column.name, strip_nul, strip_quotes))
-        expressions.append(typed)
+        expression, issue = _typed_sql(column)
+        typed.append(expression)
         if issue:
             issues.append(issue)
+    raws = "".join(f", {_raw(c)}" for c in columns if c.kind != "String")
     issue_list = f"nullif(concat_ws('; ', {', '.join(issues)}), '')" if issues else "NULL"
-    return (f"SELECT {', '.join(expressions)}, {issue_list}::VARCHAR AS data_issues, "
-            f"'{release_id}' AS release_id FROM {source}")
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    return f"""
+        SELECT {names}, {issue_list}::VARCHAR AS data_issues, '{release_id}' AS release_id
+        FROM (SELECT {', '.join(typed)}{raws} FROM (SELECT {cleaned} FROM {source}))"""
 
 
 @dataclass(frozen=True)
 class FileScan:
+    """What one pass over a table's bytes tells: its hash, lines and tabs (a file whose tabs
+    add up needs no check for stray fields), and the columns holding NULs or quotes."""
+
+    sha256: str
     lines: int
-    has_nul: bool
-    has_quote: bool
+    tabs: int
+    dirty_columns: frozenset[int]
+
+    def extra_fields(self, columns: int) -> int:
+        """Fields beyond `columns` per line, summed over the file (negative for short rows)."""
+        return self.tabs - self.lines * (columns - 1)
 
 
 def scan_file(path: Path) -> FileScan:
-    """One pass over the bytes: line count, and whether NULs or double quotes occur at all
-    (cleaning them costs a replace() per value, so it is only done where needed)."""
-    lines, nul, quote, last = 0, False, False, b"\n"
-    with open(path, "rb") as stream:
+    # Hashing runs in a second thread (hashlib releases the GIL) while this one counts.
+    digest = hashlib.sha256()
+    lines = tabs = 0
+    dirty: set[int] = set()
+    tail = b""  # the unfinished last line of the previous chunk
+    with open(path, "rb") as stream, ThreadPoolExecutor(1) as hasher:
+        hashing = None
         while chunk := stream.read(1 << 24):
+            if hashing:
+                hashing.result()
+            hashing = hasher.submit(digest.update, chunk)
             lines += chunk.count(b"\n")
-            nul = nul or b"\x00" in chunk
-            quote = quote or b'"' in chunk
-            last = chunk[-1:]
-    return FileScan(lines + (last != b"\n"), nul, quote)
+            tabs += chunk.count(b"\t")
+            for needle in (b"\x00", b'"'):  # rare: located one by one, with their column
+                position = chunk.find(needle)
+                while position != -1:
+                    start = chunk.rfind(b"\n", 0, position) + 1
+                    before = chunk[start:position] if start else tail + chunk[:position]
+                    dirty.add(before.count(b"\t"))
+                    position = chunk.find(needle, position + 1)
+            cut = chunk.rfind(b"\n")
+            tail = chunk[cut + 1:] if cut != -1 else tail + chunk
+        if hashing:
+            hashing.result()
+    return FileScan(digest.hexdigest(), lines + bool(tail), tabs, frozenset(dirty))
 
 
 def read_header(path: Path, name: str) -> list[str]:
@@ -221,37 +257,68 @@ def _rejected(con: duckdb.DuckDBPyConnection, rejects: str, error_type: str | No
     return [(line, raw.strip("\r\n")) for line, raw in rows]
 
 
-def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: list[Column],
-               parquet: Path, *, release_id: str, log: QuarantineLog, repairs: RepairLog,
-               repaired_parquet: Path, aliases: dict[str, tuple[str, ...]] | None = None,
-               progress: Callable[[float], None] | None = None) -> TableCount:
-    """Read one table file into `parquet` (and repaired rows into `repaired_parquet`)."""
-    check_header(name, read_header(path, name), columns, aliases)
-    scan = scan_file(path)
-    rejects = f"rejects_{abs(hash((name, release_id)))}"
-    last = columns[-1].name
-    # Naming the sentinel makes DuckDB cast it (an unused column would not be read at all).
-    source = (f'{_csv_source(path, columns, rejects, sentinel=True)} '
-              f'WHERE "{last}" IS NOT NULL AND {EXTRA_FIELD} IS NULL')
-    sql = select_sql(columns, source, strip_nul=scan.has_nul, strip_quotes=scan.has_quote,
-                     release_id=release_id)
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, parquet: Path,
+          progress: Callable[[float], None] | None) -> int:
     done = threading.Event()
-    watcher = threading.Thread(target=_watch_progress, args=(con, progress, done), daemon=True) \
-        if progress else None
-    if watcher:
-        watcher.start()
+    if progress:
+        threading.Thread(target=_watch_progress, args=(con, progress, done), daemon=True).start()
     try:
-        loaded = con.execute(f"COPY ({sql}) TO '{parquet}' (FORMAT parquet, "
-                             "COMPRESSION zstd, ROW_GROUP_SIZE 1000000)").fetchone()[0]
+        return con.execute(f"COPY ({sql}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)"
+                           ).fetchone()[0]
     finally:
         done.set()
+
+
+def _load(con, path: Path, columns: list[Column], parquet: Path, scan: FileScan,
+          release_id: str, progress) -> tuple[int, list[tuple[int, str]], list[tuple[int, str]]]:
+    """COPY the table; return rows loaded, rows with too many fields, rows with too few.
+
+    DuckDB's own reader rejects short rows and rows with a non-empty extra field, with their
+    line, but silently drops an empty trailing one. A file whose tabs add up to no extra field
+    at all, or to exactly the extra fields the rejects hold, hides none and needs one pass.
+    Otherwise the table is read with a sentinel column that catches every extra field (short
+    rows are then padded, so a plain pass still names those, when there are any)."""
+    rejects = f"rejects_{abs(hash((str(path), release_id)))}"
+
+    def plain(copy: bool) -> tuple[int, list[tuple[int, str]]]:
+        source = _csv_source(path, columns, rejects, sentinel=False)
+        if copy:
+            return _copy(con, select_sql(columns, source, release_id=release_id,
+                                         dirty_columns=scan.dirty_columns), parquet,
+                         progress), _rejected(con, rejects)
+        con.execute(f"SELECT count(*) FROM {source}").fetchall()
+        return 0, _rejected(con, rejects)
+
+    def split(rejected):
+        too_long = [(line, raw) for line, raw in rejected if raw.count("\t") >= len(columns)]
+        return too_long, [r for r in rejected if r[1].count("\t") < len(columns) - 1]
+
+    if scan.extra_fields(len(columns)) <= 0:
+        loaded, rejected = plain(copy=True)
+        if sum(raw.count("\t") + 1 - len(columns) for _, raw in rejected) == \
+                scan.extra_fields(len(columns)):
+            return loaded, *split(rejected)
+    # Naming the sentinel makes DuckDB cast it (an unused column would not be read at all).
+    source = (f'{_csv_source(path, columns, rejects, sentinel=True)} '
+              f'WHERE "{columns[-1].name}" IS NOT NULL AND {EXTRA_FIELD} IS NULL')
+    loaded = _copy(con, select_sql(columns, source, release_id=release_id,
+                                   dirty_columns=scan.dirty_columns), parquet, progress)
     too_long = _rejected(con, rejects)
     short = []
     if scan.lines - 1 > loaded + len(too_long):
-        # Rows with too few fields were padded and left out above; a plain read names them.
-        con.execute(f"SELECT count(*) FROM {_csv_source(path, columns, rejects, sentinel=False)}"
-                    ).fetchall()
-        short = _rejected(con, rejects, "MISSING COLUMNS")
+        short = split(plain(copy=False)[1])[1]
+    return loaded, too_long, short
+
+
+def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: list[Column],
+               parquet: Path, *, release_id: str, log: QuarantineLog, repairs: RepairLog,
+               repaired_parquet: Path, scan: FileScan | None = None,
+               aliases: dict[str, tuple[str, ...]] | None = None,
+               progress: Callable[[float], None] | None = None) -> TableCount:
+    """Read one table file into `parquet` (and repaired rows into `repaired_parquet`)."""
+    check_header(name, read_header(path, name), columns, aliases)
+    scan = scan or scan_file(path)
+    loaded, too_long, short = _load(con, path, columns, parquet, scan, release_id, progress)
     repaired_rows = []
     for line, raw in too_long:
         fields = raw.split("\t")
@@ -266,12 +333,12 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
         log.keep(source_file=name, line=line, reason=reason, detail=detail, raw_row=raw)
     for line, raw in short:
         log.keep(source_file=name, line=line, reason="wrong-field-count", raw_row=raw,
-                 detail=f"{len(raw.split(chr(9)))} fields where the header has {len(columns)}")
+                 detail=f"{raw.count(chr(9)) + 1} fields where the header has {len(columns)}")
     if repaired_rows:
         table = {c.name: [row[i] for row in repaired_rows] for i, c in enumerate(columns)}
         con.register("repaired_rows", pa.table(table))
-        repaired_sql = select_sql(columns, "repaired_rows", strip_nul=True, strip_quotes=True,
-                                  release_id=release_id)
+        repaired_sql = select_sql(columns, "repaired_rows", release_id=release_id,
+                                  dirty_columns=frozenset(range(len(columns))))
         con.execute(f"COPY ({repaired_sql}) TO '{repaired_parquet}' (FORMAT parquet)")
         con.unregister("repaired_rows")
     rejected = len(too_long) + len(short)
