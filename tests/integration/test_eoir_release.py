@@ -203,6 +203,36 @@ def test_the_zip_is_the_same_release_as_its_folder(release, lake, tmp_path):
     assert len(releases_table(lake)) == 1
 
 
+def test_a_deflate64_zip_reads_like_its_folder(release, lake, tmp_path, monkeypatch):
+    """EOIR's zips may use deflate64 (method 9). Python cannot write it, so the test borrows
+    inflate64's compressor to make one."""
+    inflate64 = pytest.importorskip("inflate64")
+
+    class Deflate64:
+        def __init__(self):
+            self.deflater = inflate64.Deflater()
+
+        def compress(self, data):
+            return self.deflater.deflate(data)
+
+        def flush(self):
+            return self.deflater.flush()
+
+    plain = zipfile._get_compressor
+    monkeypatch.setattr(zipfile, "_get_compressor",
+                        lambda kind, level=None: Deflate64() if kind == 9 else plain(kind, level))
+    archive = tmp_path / "FOIA-TRAC-Report.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(release.rglob("*")):
+            if path.is_file():
+                out.writestr(zipfile.ZipInfo(str(path.relative_to(release))),
+                             path.read_bytes(), compress_type=9)
+    monkeypatch.undo()
+    with zipfile.ZipFile(archive) as written:
+        assert {i.compress_type for i in written.infolist()} == {9}
+    assert ingest_eoir(lake, str(archive)).status == "unchanged"
+
+
 def test_a_zip_with_the_wrong_contents(tmp_path, cli):
     archive = tmp_path / "eoir.zip"
     with zipfile.ZipFile(archive, "w") as out:

@@ -161,7 +161,10 @@ def read_lookup(path: Path, name: str, log: QuarantineLog) -> tuple[list[dict], 
 
 
 def unknown_codes_sql(table_files: dict[str, list[str]], lookups_file: str) -> str:
-    """Per coded column, the codes its lookup does not list, with how many rows hold them."""
+    """Per coded column, the codes its lookup does not list, with how many rows hold them.
+
+    Codes are counted first (a few hundred groups), then matched against the lookup, so the
+    check needs little memory however large the table."""
     parts = []
     for lookup in LOOKUPS.values():
         for table, columns in lookup.decodes:
@@ -169,17 +172,20 @@ def unknown_codes_sql(table_files: dict[str, list[str]], lookups_file: str) -> s
             if not paths:
                 continue
             listing = ", ".join(f"'{p}'" for p in paths)
-            code = columns[-1]
-            join = f"l.code = t.\"{code}\""
-            if len(columns) > 1:
-                join += f" AND l.code_qualifier = t.\"{columns[0]}\""
+            keys = ", ".join(f'"{c}"' for c in columns)
+            code, qualifier = f'"{columns[-1]}"', f'"{columns[0]}"' if len(columns) > 1 else None
+            match = "l.code = c.code" + (" AND l.code_qualifier = c.qualifier" if qualifier
+                                         else "")
             parts.append(
-                f"""SELECT '{table}' AS table_name, '{code}' AS column_name,
-                           t."{code}" AS code, count(*)::BIGINT AS rows
-                    FROM read_parquet([{listing}]) t
-                    WHERE t."{code}" IS NOT NULL AND NOT EXISTS (
+                f"""SELECT '{table}' AS table_name, '{columns[-1]}' AS column_name, c.code,
+                           sum(c.rows)::BIGINT AS rows
+                    FROM (SELECT {code} AS code, {qualifier or 'NULL'} AS qualifier,
+                                 count(*) AS rows
+                          FROM read_parquet([{listing}]) WHERE {code} IS NOT NULL
+                          GROUP BY {keys}) c
+                    WHERE NOT EXISTS (
                         SELECT 1 FROM read_parquet('{lookups_file}') l
-                        WHERE l.lookup_name = '{lookup.name}' AND {join})
+                        WHERE l.lookup_name = '{lookup.name}' AND {match})
                     GROUP BY ALL""")
     return " UNION ALL ".join(parts)
 
