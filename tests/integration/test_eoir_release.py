@@ -299,3 +299,24 @@ def test_a_killed_eoir_ingest_leaves_the_previous_release(tmp_path):
     finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert len(releases_table(home)) == 2
+
+
+def test_court_decisions_decode_by_case_type_and_code(tmp_path):
+    """The same letter means different things in different kinds of proceedings."""
+    folder = tmp_path / "release"
+    write_eoir_release(folder, 3000, seed=4)
+    lookup = folder / "Lookup" / "tblLookupCourtDecision.csv"
+    lines = lookup.read_bytes().split(b"\r\n")
+    lines = [line.replace(b"Removed", b"Deported") if line.startswith(b"DEP\tX\t") else line
+             for line in lines]
+    lookup.write_bytes(b"\r\n".join(lines))
+    home = tmp_path / "home"
+    ingest_eoir(home, str(folder))
+    labels = dict(connect(home).execute("""
+        SELECT CASE_TYPE, any_value(DEC_CODE_label) FROM raw_eoir__b_tblproceeding_decoded
+        WHERE DEC_CODE = 'X' AND CASE_TYPE IN ('RMV', 'DEP') GROUP BY 1""").fetchall())
+    assert labels == {"RMV": "Removed", "DEP": "Deported"}
+    outcomes = dict(connect(home).execute("""
+        SELECT APPL_DEC, any_value(APPL_DEC_outcome) FROM raw_eoir__tbl_court_appln_decoded
+        WHERE APPL_DEC IN ('G', 'D', 'W', 'L') GROUP BY 1""").fetchall())
+    assert outcomes == {"G": "grant", "D": "deny", "W": "other", "L": "other"}

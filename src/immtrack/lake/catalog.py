@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from immtrack.errors import LakeError
+from immtrack.lake.decoded_views import decoded_view_sql
 from immtrack.lake.home import catalog_path
 from immtrack.schema.fields import FIELDS
 from immtrack.schema.tables import TABLES, sql_type
@@ -103,6 +104,8 @@ def create_views(con: duckdb.DuckDBPyConnection, home: Path, schema: str = "main
         newest_paths = [str(home / p) for r, p in files if r == newest.get(table.source)]
         for statement in _table_view_sql(schema, table.name, paths, newest_paths):
             con.execute(statement)
+    for statement in decoded_view_sql(schema):
+        con.execute(statement)
 
 
 def connect(home: Path) -> duckdb.DuckDBPyConnection:
