@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 
+from immtrack.checksums import sha256_of
 from immtrack.errors import BadFileError, ImmtrackError
 from immtrack.ingest.outcome import IngestOutcome
 from immtrack.lake.home import downloads_dir
@@ -27,7 +28,6 @@ from immtrack.lake.releases import (
     ingest_lock,
     publish,
     release_id_for,
-    sha256_of,
 )
 from immtrack.sources import SYNTHETIC_MARKER, cbp
 

@@ -28,6 +28,7 @@ from immtrack.lake.releases import (
     release_id_for,
 )
 from immtrack.schema.eoir import EOIR_TABLES
+from immtrack.schema.tables import TABLES
 from immtrack.sources import eoir
 from immtrack.sources.eoir_tables import RepairLog, read_table
 
@@ -51,6 +52,18 @@ def _data_span(con: duckdb.DuckDBPyConnection, proceedings: list[Path]) -> tuple
     return con.execute(
         f"""SELECT min(INPUT_DATE)::DATE, max(INPUT_DATE)::DATE FROM read_parquet([{listing}])
             WHERE year(INPUT_DATE) >= 1951 AND INPUT_DATE <= current_date""").fetchone()
+
+
+def _read_lookups(files: eoir.ReleaseFiles, log: QuarantineLog, release_id: str
+                  ) -> tuple[pa.Table, list[FileCount]]:
+    rows, counts = [], []
+    for name, path in sorted(files.lookups.items()):
+        before = len(log)
+        lookup_rows, read = eoir.read_lookup(path, name, log)
+        rows += [{**row, "release_id": release_id} for row in lookup_rows]
+        counts.append(FileCount(f"Lookup/{path.name}", "", files.sha256[path],
+                                path.stat().st_size, read, len(lookup_rows), len(log) - before))
+    return pa.Table.from_pylist(rows, schema=TABLES["raw_eoir__lookups"].arrow_schema()), counts
 
 
 def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
@@ -88,16 +101,9 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             table_rows.append({"table": name, **vars(count)})
             part_files[name] = [str(p) for (t, _), p in staging.files.items()
                                 if t == table.lake_table and p.exists()]
-        lookup_rows = []
-        for name, path in sorted(files.lookups.items()):
-            before = len(log)
-            rows, read = eoir.read_lookup(path, name, log)
-            lookup_rows += rows
-            counts.append(FileCount(f"Lookup/{path.name}", "", files.sha256[path],
-                                    path.stat().st_size, read, len(rows), len(log) - before))
-        lookup_table = pa.Table.from_pylist(
-            [{**row, "release_id": release_id} for row in lookup_rows])
-        staging.write("raw_eoir__lookups", lookup_table)
+        lookups, lookup_counts = _read_lookups(files, log, release_id)
+        counts += lookup_counts
+        staging.write("raw_eoir__lookups", lookups)
         unknown = con.sql(eoir.unknown_codes_sql(
             part_files, str(staging.files[("raw_eoir__lookups", "")]))).to_arrow_table()
         staging.write("eoir_unknown_codes", unknown.append_column(
@@ -106,10 +112,7 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
         staging.write("repairs", pa.Table.from_pylist([
             {"release_id": release_id, "source_file": e["file"], "source_line": e["line"],
              "raw_row": e["before"], "repaired_row": e["after"], "repair": e["repair"]}
-            for e in repairs.entries], schema=pa.schema([
-                ("release_id", pa.string()), ("source_file", pa.string()),
-                ("source_line", pa.int64()), ("raw_row", pa.string()),
-                ("repaired_row", pa.string()), ("repair", pa.string())])))
+            for e in repairs.entries], schema=TABLES["repairs"].arrow_schema()))
         data_from, data_through = _data_span(
             con, [Path(p) for p in part_files["B_TblProceeding"]])
         con.close()

@@ -68,14 +68,6 @@ class Release:
                 sum(f.rows_quarantined for f in self.files))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def release_id_for(source: str, sha256s: list[str]) -> str:
     """Same files, same id: the id is a hash of the sorted file hashes."""
     combined = hashlib.sha256("".join(sorted(sha256s)).encode()).hexdigest()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from immtrack.checksums import sha256_of
 from immtrack.errors import DownloadError
 
 CHUNK_BYTES = 1 << 20
@@ -41,14 +42,6 @@ def file_name_for(url: str) -> str:
     if not name:
         raise DownloadError(f"{url}: the address does not end in a file name")
     return name
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _rich_progress(name: str) -> tuple[ProgressCallback, Callable[[], None]]:
@@ -96,7 +89,7 @@ def download(url: str, dest_dir: Path, *, expected_sha256: str | None = None,
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = dest_dir / file_name_for(url)
-    if final.exists() and expected_sha256 and _sha256(final) == expected_sha256:
+    if final.exists() and expected_sha256 and sha256_of(final) == expected_sha256:
         return DownloadedFile(final, url, expected_sha256, final.stat().st_size, False)
     part = final.with_name(final.name + ".part")
     sidecar = final.with_name(final.name + ".part.json")

@@ -15,7 +15,6 @@ hashes them, reads the lookups, and counts the codes the lookups do not know.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import zipfile
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import zipfile_deflate64  # noqa: F401  (teaches zipfile to read deflate64 members)
 
+from immtrack.checksums import sha256_of
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS
@@ -50,14 +50,6 @@ class ReleaseFiles:
     def hashes(self) -> list[str]:
         """The release's identity: its tables and lookups, however they were packed."""
         return sorted(self.sha256[p] for p in [*self.tables.values(), *self.lookups.values()])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _classify(files: ReleaseFiles, path: Path, relative: str) -> None:
@@ -121,7 +113,7 @@ def open_release(spec: Path, workdir: Path) -> ReleaseFiles:
         files.scans[path] = scan_file(path)
         files.sha256[path] = files.scans[path].sha256
     for path in files.lookups.values():
-        files.sha256[path] = _sha256(path)
+        files.sha256[path] = sha256_of(path)
     return files
 
 
