@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -37,96 +36,25 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
 from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS
 from immtrack.sources import SYNTHETIC_MARKER
+from immtrack.synth.eoir_cases import (
+    COURTS,
+    JUDGES_PER_COURT,
+    Cases,
+    PlantedCell,
+    concat,
+    draw_cases,
+    keep_out_of_planted,
+    planted_cases,
+)
+from immtrack.synth.eoir_writer import EOL, DefectPlan, TableWriter, defect_counts
 
 CHUNK_CASES = 50_000
-EOL = "\r\n"
-
-# (EOIR nationality code, share of cases, merits grant rate, share of asylum decisions that are
-# "other"): FY2019 EOIR Asylum Decision Rates by Nationality (shared/data/eoir/published), the
-# rest of the world pooled.
-NATIONALITIES = (
-    ("ES", .16, .18, .23), ("GT", .14, .14, .29), ("HO", .13, .13, .25),
-    ("MX", .13, .11, .46), ("CH", .06, .74, .26), ("IN", .04, .62, .18),
-    ("CU", .02, .47, .27), ("EC", .02, .17, .59), ("HA", .02, .06, .28),
-    ("VE", .02, .65, .54), ("NU", .013, .34, .22), ("NP", .01, .72, .13),
-    ("CM", .009, .81, .06), ("BG", .008, .52, .14), ("BR", .007, .09, .42),
-    ("RU", .006, .73, .33), ("NI", .005, .59, .41), ("CO", .005, .21, .58),
-    ("ER", .005, .67, .08), ("RO", .005, .21, .63), ("PK", .005, .58, .33),
-    ("UE", .004, .65, .39), ("PE", .0035, .24, .46), ("ET", .003, .80, .19),
-    ("EG", .003, .81, .36), ("DR", .0025, .05, .55), ("AM", .0025, .74, .37),
-    ("SY", .002, .92, .34),
-)
-# Immigration courts (base cities) with their names, and a share of cases and a court effect on
-# the log-odds of a grant (courts differ widely: TRAC's judge reports).
-COURTS = (
-    ("NYC", "NEW YORK CITY", .12, 1.0), ("LOS", "LOS ANGELES", .09, .2),
-    ("MIA", "MIAMI", .08, -.3), ("HOU", "HOUSTON", .07, -1.0),
-    ("SFR", "SAN FRANCISCO", .06, .9), ("CHI", "CHICAGO", .05, -.2),
-    ("DAL", "DALLAS", .05, -.9), ("ATL", "ATLANTA", .04, -1.6), ("NEW", "NEWARK", .04, .3),
-    ("SNA", "SAN ANTONIO", .04, -.7), ("BOS", "BOSTON", .04, .4), ("DEN", "DENVER", .03, -.6),
-    ("SEA", "SEATTLE", .03, .5), ("ORL", "ORLANDO", .03, -.1),
-    ("PHI", "PHILADELPHIA", .03, .1), ("BAL", "BALTIMORE", .03, .0),
-    ("ELP", "EL PASO", .03, -1.4), ("PHO", "PHOENIX", .02, -.8),
-    ("LVG", "LAS VEGAS", .02, -.5), ("SND", "SAN DIEGO", .02, .1),
-    ("MEM", "MEMPHIS", .02, -.9), ("DET", "DETROIT", .02, -.3), ("OMA", "OMAHA", .02, -.8),
-    ("NOL", "NEW ORLEANS", .02, -1.2), ("CHL", "CHARLOTTE", .02, -1.1),
-    ("CLE", "CLEVELAND", .01, -.5), ("KAN", "KANSAS CITY", .01, -.6),
-)
 CITIES = ("HOUSTON", "LOS ANGELES", "NEW YORK", "MIAMI", "SAN JOSÉ", "CHICAGO", "DALLAS",
           "BROOKLYN", "NEWARK", "SAN ANTONIO", "PHOENIX", "DENVER", "ATLANTA", "SEATTLE")
 STATES = ("TX", "CA", "NY", "FL", "CA", "IL", "TX", "NY", "NJ", "TX", "AZ", "CO", "GA", "WA")
-JUDGES_PER_COURT = 12
-
-
-@dataclass(frozen=True)
-class PlantedCell:
-    """An exact asylum outcome: cases of `nationality` whose asylum application was decided in
-    `fiscal_year` (court completion date), with exactly these decisions."""
-
-    nationality: str
-    fiscal_year: int
-    grants: int
-    denials: int
-    others: int = 0
-
-
-@dataclass
-class DefectPlan:
-    """Defects to plant: a rate per row, or an exact count per (table, kind) for tests."""
-
-    rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
-    exact: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    @classmethod
-    def none(cls) -> DefectPlan:
-        return cls(rates={})
-
-
-# Per-row rates of the real quirks, in the tables where they occur (rough orders of magnitude:
-# BuzzFeed skipped 6 extra-tab rows of ~8M charges). Short rows are not a known EOIR quirk, so
-# they are only planted on purpose (DefectPlan.exact), to test the reader.
-DEFAULT_RATES = {"nul": 2e-5, "stray_quote": 5e-5, "extra_tab": 2e-6, "extra_tab_ambiguous":
-                 1e-6, "old_date": 1e-4, "junk_code": 1e-4}
-# Where each defect goes: table -> kind -> column. An extra tab inside APPL_CODE can be placed
-# again from the types (the date after it stops any other merge); one inside ALIEN_CITY cannot
-# (strings follow it up to E_28_DATE), so it must be quarantined.
-DEFECT_COLUMNS = {
-    "A_TblCase": {"nul": "ALIEN_CITY", "stray_quote": "ALIEN_CITY", "old_date": "DATE_OF_ENTRY",
-                  "junk_code": "NAT", "extra_tab_ambiguous": "ALIEN_CITY",
-                  "short_row": "ALIEN_CITY"},
-    "B_TblProceeding": {"nul": "HEARING_LOC_CODE", "stray_quote": "IJ_CODE",
-                        "old_date": "INPUT_DATE", "junk_code": "NAT", "short_row": "NAT"},
-    "tbl_Court_Appln": {"extra_tab": "APPL_CODE", "stray_quote": "APPL_CODE",
-                        "short_row": "APPL_CODE"},
-    "tbl_schedule": {"nul": "ADJ_MEDIUM", "stray_quote": "ADJ_MEDIUM", "old_date": "INPUT_DATE"},
-    "B_TblProceedCharges": {"stray_quote": "CHARGE", "short_row": "CHARGE"},
-}
-
-
 @dataclass
 class SynthManifest:
     generator: str
@@ -180,127 +108,6 @@ class _Ids:
         return _ids(start, count)
 
 
-class _TableWriter:
-    """Appends chunks of one table to its file and plants the defects asked for."""
-
-    def __init__(self, folder: Path, name: str):
-        self.table = EOIR_TABLES[name]
-        self.path = folder / self.table.file_name
-        self.stream = open(self.path, "wb")  # noqa: SIM115 (closed by close(), chunk by chunk)
-        self.stream.write(("\t".join(c.name for c in self.table.columns) + EOL).encode("latin-1"))
-        self.lines_written = 1
-
-    def write(self, columns: dict[str, pa.Array], rng: np.random.Generator,
-              defects: dict[str, int], log: list[dict], protected: int = 0) -> None:
-        rows = len(next(iter(columns.values())))
-        if rows == 0:
-            return
-        null = pa.nulls(rows, pa.string())
-        table = pa.table({c.name: columns.get(c.name, null) for c in self.table.columns})
-        buffer = io.BytesIO()
-        pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(
-            include_header=False, delimiter="\t", quoting_style="none", eol=EOL))
-        text = buffer.getvalue().decode("utf-8")
-        wanted = {kind: n for kind, n in defects.items() if n}
-        if wanted:
-            text = self._plant(text, rows - protected, rng, wanted, log)
-        self.stream.write(text.encode("latin-1"))
-        self.lines_written += rows
-
-    def _plant(self, text: str, eligible: int, rng, wanted: dict[str, int], log) -> str:
-        lines = text.split(EOL)
-        names = [c.name for c in self.table.columns]
-        total = sum(wanted.values())
-        chosen = rng.choice(eligible, size=min(total, eligible), replace=False) if eligible else []
-        kinds = [kind for kind, n in wanted.items() for _ in range(n)]
-        for index, kind in zip(chosen, kinds, strict=False):
-            fields = lines[index].split("\t")
-            column = names.index(DEFECT_COLUMNS[self.table.name][kind])
-            value = fields[column]
-            if kind == "nul":
-                fields[column] = value[:1] + "\x00" + value[1:]
-            elif kind == "stray_quote":
-                fields[column] = '"' + value
-            elif kind in ("extra_tab", "extra_tab_ambiguous"):
-                middle = max(1, len(value) // 2)
-                fields[column] = (value or "XX")[:middle] + "\t" + (value or "XX")[middle:]
-            elif kind == "short_row":
-                fields = fields[:column]
-            elif kind == "old_date":
-                fields[column] = "1900-01-01 00:00:00.000"
-            elif kind == "junk_code":
-                fields[column] = "ZZ"
-            lines[index] = "\t".join(fields)
-            log.append({"table": self.table.name, "line": self.lines_written + 1 + int(index),
-                        "kind": kind, "column": names[column]})
-        return EOL.join(lines)
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-@dataclass
-class _Cases:
-    """Case-level arrays for one chunk; days are counted from 1970-01-01."""
-
-    n: int
-    nationality: np.ndarray
-    court: np.ndarray
-    judge: np.ndarray
-    custody: np.ndarray
-    represented: np.ndarray
-    rep_at_first_hearing: np.ndarray
-    asylum: np.ndarray
-    affirmative: np.ndarray
-    filed: np.ndarray
-    completed: np.ndarray
-    pending: np.ndarray
-    outcome: np.ndarray  # grant, deny, other ('' for no asylum decision)
-    proceedings: np.ndarray
-    case_type: np.ndarray
-    planted: np.ndarray
-
-
-def _draw_cases(rng: np.random.Generator, n: int, release_day: int,
-                freq: dict) -> _Cases:
-    nat_codes = np.array([c for c, *_ in NATIONALITIES])
-    nat_share = np.array([s for _, s, *_ in NATIONALITIES])
-    nat = rng.choice(nat_codes, size=n, p=nat_share / nat_share.sum())
-    court_share = np.array([s for _, _, s, _ in COURTS])
-    court = rng.choice(len(COURTS), size=n, p=court_share / court_share.sum())
-    judge = rng.integers(0, JUDGES_PER_COURT, size=n)
-    custody = rng.choice(np.array(["N", "D", "R"]), size=n, p=[.66, .23, .11])
-    detained = custody == "D"
-    represented = rng.random(n) < np.where(detained, .3, .65)
-    case_types, weights = freq[("A_TblCase", "CASE_TYPE")]
-    case_type = rng.choice(np.array(case_types)[:6], size=n,
-                           p=weights[:6] / weights[:6].sum())
-    asylum = (rng.random(n) < np.where(case_type == "RMV", .45, .15)) & np.isin(
-        case_type, ["RMV", "AOC", "WHO", "DEP", "EXC"])
-    # Filing dates lean recent, as EOIR's docket grew: twelve years back at most.
-    filed = release_day - (rng.random(n) ** 1.7 * 365 * 12).astype(np.int64) - 1
-    scale = np.select([detained, custody == "R"], [45.0, 320.0], 520.0) * np.where(
-        represented, 1.25, 1.0)
-    completed = filed + 7 + rng.gamma(2.0, scale).astype(np.int64)
-    pending = completed > release_day
-    index = {c: i for i, (c, *_) in enumerate(NATIONALITIES)}
-    nat_rows = np.array([index[c] for c in nat])
-    grant_rate = np.array([g for *_, g, _ in NATIONALITIES])[nat_rows]
-    other_share = np.array([o for *_, o in NATIONALITIES])[nat_rows]
-    logit = np.log(grant_rate / (1 - grant_rate)) + np.array([e for *_, e in COURTS])[court] \
-        * .6 + np.where(represented, .7, -.7) + np.where(detained, -.9, 0.0)
-    p_grant = 1 / (1 + np.exp(-logit))
-    draw = rng.random(n)
-    other = draw < other_share * np.where(represented, .7, 1.3)
-    granted = ~other & (rng.random(n) < p_grant)
-    outcome = np.where(other, "other", np.where(granted, "grant", "deny"))
-    outcome = np.where(asylum & ~pending, outcome, "")
-    proceedings = rng.choice([1, 2, 3], size=n, p=[.85, .12, .03])
-    return _Cases(n, nat, court, judge, custody, represented, rng.random(n) < .7, asylum,
-                  rng.random(n) < .25, filed, completed, pending, outcome, proceedings,
-                  case_type, np.zeros(n, bool))
-
-
 def _schedule_types(position, hearings, asylum, detained) -> np.ndarray:
     """EOIR's hearing types (tbllookupSchedule_Type): an initial master, master resets, and an
     individual (merits) hearing last; detained dockets have their own codes."""
@@ -310,49 +117,12 @@ def _schedule_types(position, hearings, asylum, detained) -> np.ndarray:
     return np.where(detained, held, free)
 
 
-def _fiscal_year(days: np.ndarray) -> np.ndarray:
-    dates = days.astype("datetime64[D]")
-    years = dates.astype("datetime64[Y]").astype(int) + 1970
-    months = dates.astype("datetime64[M]").astype(int) % 12 + 1
-    return years + (months >= 10)
-
-
-def _planted_cases(cells: list[PlantedCell], rng: np.random.Generator) -> _Cases:
-    outcomes, nats, completed = [], [], []
-    for cell in cells:
-        for outcome, count in (("grant", cell.grants), ("deny", cell.denials),
-                               ("other", cell.others)):
-            outcomes += [outcome] * count
-            nats += [cell.nationality] * count
-            start = (date(cell.fiscal_year - 1, 10, 1) - date(1970, 1, 1)).days
-            completed += list(start + rng.integers(0, 365, size=count))
-    n = len(outcomes)
-    completed_days = np.array(completed, dtype=np.int64)
-    return _Cases(n, np.array(nats), rng.integers(0, len(COURTS), size=n),
-                  rng.integers(0, JUDGES_PER_COURT, size=n), np.full(n, "N"), np.ones(n, bool),
-                  np.ones(n, bool), np.ones(n, bool), np.zeros(n, bool),
-                  completed_days - 400, completed_days, np.zeros(n, bool), np.array(outcomes),
-                  np.ones(n, dtype=np.int64), np.full(n, "RMV"), np.ones(n, bool))
-
-
-def _keep_out_of_planted(cases: _Cases, cells: list[PlantedCell]) -> None:
-    """Random cases decided in a planted cell move to Mexico, so the cell holds exactly the
-    planted decisions."""
-    if not cells:
-        return
-    decided_fy = _fiscal_year(cases.completed)
-    for cell in cells:
-        clash = (cases.nationality == cell.nationality) & (cases.outcome != "") & \
-            (decided_fy == cell.fiscal_year)
-        cases.nationality[clash] = "MX"
-
-
 def _pick(rng, options: tuple[list[str], np.ndarray], size: int) -> np.ndarray:
     values, weights = options
     return rng.choice(np.array(values), size=size, p=weights)
 
 
-def _chunk_tables(cases: _Cases, rng: np.random.Generator, ids: _Ids, freq: dict,
+def _chunk_tables(cases: Cases, rng: np.random.Generator, ids: _Ids, freq: dict,
                   release_day: int) -> dict[str, dict[str, pa.Array]]:
     """Every table's rows for one chunk of cases, derived from the same arrays."""
     n = cases.n
@@ -561,18 +331,6 @@ def _lookup_codes(lookup: str) -> tuple[str, ...]:
     return tuple(r["code"] for r in _reference_rows("eoir_lookups.csv") if r["lookup"] == lookup)
 
 
-def _defect_counts(table: str, rows: int, plan: DefectPlan, rng, first_chunk: bool
-                   ) -> dict[str, int]:
-    kinds = DEFECT_COLUMNS.get(table, {})
-    counts = {kind: int(rng.binomial(rows, plan.rates[kind])) for kind in kinds
-              if plan.rates.get(kind)}
-    if first_chunk:
-        for (name, kind), count in plan.exact.items():
-            if name == table:
-                counts[kind] = counts.get(kind, 0) + count
-    return counts
-
-
 def _write_lookups(folder: Path) -> dict[str, int]:
     """The Lookup/ folder: real code lists, generated judge names, and the court-decision table
     keyed by case type (our reading of EOIR's codes for the case types we generate)."""
@@ -626,22 +384,22 @@ def write_eoir_release(out_dir: Path, cases: int, seed: int = 0, *,
     release_day = (release_date - date(1970, 1, 1)).days
     manifest = SynthManifest("immtrack.synth.eoir", seed, cases, release_date.isoformat(),
                              planted=[asdict(c) for c in cells])
-    writers = {name: _TableWriter(out_dir, name) for name in EOIR_TABLES}
+    writers = {name: TableWriter(out_dir, name) for name in EOIR_TABLES}
     ids = _Ids()
     sizes = [min(CHUNK_CASES, cases - start) for start in range(0, cases, CHUNK_CASES)] or [0]
     done = 0
     try:
         for number, size in enumerate(sizes):
             first = number == 0
-            chunk = _draw_cases(rng, size, release_day, freq)
-            _keep_out_of_planted(chunk, cells)
+            chunk = draw_cases(rng, size, release_day, freq)
+            keep_out_of_planted(chunk, cells)
             if first and cells:  # planted cases go last in the first chunk, never defective
-                chunk = _concat(chunk, _planted_cases(cells, rng))
+                chunk = concat(chunk, planted_cases(cells, rng))
             tables = _chunk_tables(chunk, rng, ids, freq, release_day)
             for name, columns in tables.items():
                 rows = len(next(iter(columns.values())))
                 protected = _planted_rows(name, columns, chunk, cells) if first else 0
-                counts = _defect_counts(name, rows - protected, plan, rng, first)
+                counts = defect_counts(name, rows - protected, plan, rng, first)
                 writers[name].write(columns, rng, counts, manifest.defects, protected)
             done += size
             if progress:
@@ -657,7 +415,7 @@ def write_eoir_release(out_dir: Path, cases: int, seed: int = 0, *,
     return manifest
 
 
-def _planted_rows(table: str, columns: dict[str, pa.Array], chunk: _Cases,
+def _planted_rows(table: str, columns: dict[str, pa.Array], chunk: Cases,
                   cells: list[PlantedCell]) -> int:
     """How many rows at the end of this table's first chunk belong to planted cases."""
     if not cells:
@@ -670,11 +428,6 @@ def _planted_rows(table: str, columns: dict[str, pa.Array], chunk: _Cases,
     case_ids = pc.cast(columns[case_column], pa.int64()).to_numpy(zero_copy_only=False)
     # Planted cases are the last IDNCASEs of the first chunk.
     return int((case_ids >= first_planted).sum())
-
-
-def _concat(left: _Cases, right: _Cases) -> _Cases:
-    return _Cases(left.n + right.n, *(np.concatenate([getattr(left, f), getattr(right, f)])
-                                      for f in _Cases.__dataclass_fields__ if f != "n"))
 
 
 def _zip_release(folder: Path) -> Path:
