@@ -92,6 +92,7 @@ def split_list(values: list[str] | None) -> tuple[str, ...]:
 
 def register_commands() -> None:
     from immtrack.cli import (  # noqa: F401
+        asylum_commands,
         catalog_commands,
         demo_command,
         encounter_commands,

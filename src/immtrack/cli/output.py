@@ -41,6 +41,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
     return str(value)
 
 
