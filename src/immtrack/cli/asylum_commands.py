@@ -39,6 +39,11 @@ def asylum_command(
         help="every decision (default), or only the last decision of each case.")] = "every",
     riders: Annotated[bool, typer.Option(
         help="Count family members' rider cases (--no-riders leaves them out).")] = True,
+    engine: Annotated[str, typer.Option(
+        help="duckdb (embedded, default) or spark: the same metric code on either.")]
+    = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(
+        help="Spark master URL with --engine spark (default local[2]).")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Asylum outcome rates from immigration-court decisions, every definition side by side.
@@ -59,7 +64,7 @@ def asylum_command(
         until=date.fromisoformat(until) if until else None, fiscal_year=fiscal_year,
         by=split_list(by), definitions=split_list(definition) or tuple(DEFINITIONS),
         decisions=decisions, riders=riders)
-    answer = asylum(question, home=State.home)
+    answer = asylum(question, home=State.home, engine=engine, spark_master=spark_master)
     synthetic = any(r["is_synthetic"] for r in answer.provenance["releases"])
     notes = [f"{name}: {text}" for name, text in answer.provenance["definitions"].items()]
     notes.append(f"small_n: fewer than {SMALL_N} decisions in the denominator.")

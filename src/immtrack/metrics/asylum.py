@@ -24,6 +24,7 @@ from immtrack.lake.catalog import connect
 from immtrack.lake.home import default_home
 from immtrack.lake.releases import code_version
 from immtrack.metrics.definitions import DEFINITIONS, SMALL_N, RateDefinition
+from immtrack.metrics.engine import open_engine
 from immtrack.metrics.intervals import wilson
 from immtrack.schema.eoir import APPLICATION_DECISIONS
 
@@ -153,10 +154,13 @@ def rate_rows(counts: list[dict], definitions: list[RateDefinition], by: tuple[s
 
 
 def asylum(question: AsylumQuestion | None = None, *, home: Path | None = None,
+           engine: str = "duckdb", spark_master: str | None = None,
            **options) -> AsylumAnswer:
     """Asylum outcome rates under every requested definition, by any dimensions.
 
     >>> asylum(nationality="RU", fiscal_year=2023).table.to_pandas()  # doctest: +SKIP
+
+    `engine="spark"` runs the same expressions on Spark (`spark_master`, default local[2]).
     """
     question = question or AsylumQuestion(**options)
     unknown = (set(question.by) - set(DIMENSIONS)) | (set(question.definitions)
@@ -165,9 +169,10 @@ def asylum(question: AsylumQuestion | None = None, *, home: Path | None = None,
         raise QueryError(f"unknown option {sorted(unknown) or question.decisions}; "
                          f"breakdowns: {', '.join(DIMENSIONS)}; definitions: "
                          f"{', '.join(DEFINITIONS)}; decisions: every or last")
-    con = connect(home or default_home())
-    backend = ibis.duckdb.from_connection(con)
-    counts = count_outcomes(decisions_table(backend.table), question).to_pyarrow().to_pylist()
+    home = home or default_home()
+    runner = open_engine(home, engine, spark_master)
+    counts = count_outcomes(decisions_table(runner.table), question).to_pyarrow().to_pylist()
+    con = connect(home)
     rows = rate_rows(counts, [DEFINITIONS[d] for d in question.definitions], question.by)
     releases = con.execute(
         """SELECT release_id, release_label, is_synthetic FROM release_order
@@ -181,7 +186,7 @@ def asylum(question: AsylumQuestion | None = None, *, home: Path | None = None,
         "definitions": {d: DEFINITIONS[d].description for d in question.definitions},
         "filters": {k: v for k, v in asdict(question).items()
                     if v not in (None, (), True) and k not in ("by", "definitions")},
-        "code_version": code_version(),
+        "engine": runner.name, "code_version": code_version(),
     }
     return AsylumAnswer(question, pa.Table.from_pylist(rows) if rows else pa.table({}),
                         provenance)
