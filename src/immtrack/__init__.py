@@ -10,9 +10,10 @@ The Python API mirrors the command line:
 
 __version__ = "0.1.0"
 
-from immtrack.ingest import ingest_cbp  # noqa: E402
+from immtrack.ingest import ingest_cbp, ingest_eoir  # noqa: E402
 from immtrack.lake.listing import quarantine_table, releases_table  # noqa: E402
+from immtrack.metrics.asylum import AsylumQuestion, asylum  # noqa: E402
 from immtrack.metrics.encounters import EncounterQuestion, encounters, revisions  # noqa: E402
 
-__all__ = ["EncounterQuestion", "encounters", "ingest_cbp", "quarantine_table",
-           "releases_table", "revisions"]
+__all__ = ["AsylumQuestion", "EncounterQuestion", "asylum", "encounters", "ingest_cbp",
+           "ingest_eoir", "quarantine_table", "releases_table", "revisions"]

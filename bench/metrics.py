@@ -1,0 +1,62 @@
+"""Benchmark: warm query latency of the asylum metrics on DuckDB over a large generated lake.
+
+Two workloads, each repeated: the nationality x fiscal-year grant-rate table (every definition),
+and a nationality page's worth of queries (one nationality by fiscal year, by custody, by
+court, by representation). Reports p50 and p95 of warm runs (the first run is discarded).
+
+    .venv/bin/python bench/metrics.py --lake /tmp/bench/lake-5000000 \
+        --release /tmp/bench/release-5000000 --repeat 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+from immtrack.ingest import ingest_eoir
+from immtrack.metrics.asylum import AsylumQuestion, asylum
+
+PAGE = [AsylumQuestion(nationality="RU", by=("fiscal_year",)),
+        AsylumQuestion(nationality="RU", by=("custody",)),
+        AsylumQuestion(nationality="RU", by=("court",)),
+        AsylumQuestion(nationality="RU", by=("represented",))]
+TABLE = AsylumQuestion(by=("nationality", "fiscal_year"))
+
+
+def _time(run) -> float:
+    started = time.perf_counter()
+    run()
+    return (time.perf_counter() - started) * 1000
+
+
+def _stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"p50_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
+            "runs": len(ordered)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lake", type=Path, required=True)
+    parser.add_argument("--release", type=Path, help="ingested first if the lake is empty")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    if args.release and not (args.lake / "catalog.duckdb").exists():
+        ingest_eoir(args.lake, str(args.release))
+    results = {}
+    for label, questions in (("nationality x fiscal year table", [TABLE]),
+                             ("nationality page (4 queries)", PAGE)):
+        def run(questions=questions):
+            for question in questions:
+                asylum(question, home=args.lake)
+        run()  # warm-up: caches, first connection
+        results[label] = _stats([_time(run) for _ in range(args.repeat)])
+        print(json.dumps({label: results[label]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
