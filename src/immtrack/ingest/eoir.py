@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import ibis
 import pyarrow as pa
 
 from immtrack.ingest.outcome import IngestOutcome
@@ -27,6 +28,7 @@ from immtrack.lake.releases import (
     publish,
     release_id_for,
 )
+from immtrack.metrics.asylum import decisions_table
 from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.schema.tables import TABLES
 from immtrack.sources import eoir
@@ -52,6 +54,19 @@ def _data_span(con: duckdb.DuckDBPyConnection, proceedings: list[Path]) -> tuple
     return con.execute(
         f"""SELECT min(INPUT_DATE)::DATE, max(INPUT_DATE)::DATE FROM read_parquet([{listing}])
             WHERE year(INPUT_DATE) >= 1951 AND INPUT_DATE <= current_date""").fetchone()
+
+
+def _derive_decisions(con: duckdb.DuckDBPyConnection, part_files: dict[str, list[str]],
+                      target: Path, release_id: str) -> None:
+    """Build the asylum decisions table from the staged tables, once per release."""
+    for name, paths in part_files.items():
+        listing = ", ".join(f"'{p}'" for p in paths)
+        con.execute(f"CREATE OR REPLACE VIEW {EOIR_TABLES[name].lake_table} AS "
+                    f"SELECT * FROM read_parquet([{listing}])")
+    decisions = decisions_table(ibis.duckdb.from_connection(con).table)
+    sql = ibis.to_sql(decisions, dialect="duckdb")
+    con.execute(f"COPY (SELECT *, '{release_id}' AS release_id FROM ({sql})) TO '{target}' "
+                "(FORMAT parquet, COMPRESSION zstd)")
 
 
 def _read_lookups(files: eoir.ReleaseFiles, log: QuarantineLog, release_id: str
@@ -101,6 +116,8 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             table_rows.append({"table": name, **vars(count)})
             part_files[name] = [str(p) for (t, _), p in staging.files.items()
                                 if t == table.lake_table and p.exists()]
+        _derive_decisions(con, part_files, staging.path_for("core_eoir__asylum_decisions"),
+                          release_id)
         lookups, lookup_counts = _read_lookups(files, log, release_id)
         counts += lookup_counts
         staging.write("raw_eoir__lookups", lookups)

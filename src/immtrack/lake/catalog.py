@@ -8,6 +8,7 @@ publish while a server is answering questions.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import duckdb
@@ -124,3 +125,18 @@ def connect(home: Path) -> duckdb.DuckDBPyConnection:
     con.execute("DETACH catalog")
     create_views(con, home)
     return con
+
+
+@functools.lru_cache(maxsize=8)
+def _shared(home: Path, catalog_version: int) -> duckdb.DuckDBPyConnection:
+    return connect(home)
+
+
+def reader(home: Path) -> duckdb.DuckDBPyConnection:
+    """A connection for queries, reusing the views built for the catalog's current version (it
+    changes with every publish), so repeated questions skip the set-up. Each call gets its own
+    cursor, safe to use from its own thread."""
+    path = catalog_path(home)
+    if not path.exists():
+        return connect(home)  # raises the no-lake error
+    return _shared(home.resolve(), path.stat().st_mtime_ns).cursor()

@@ -1,6 +1,9 @@
 """Asylum outcome rates from the EOIR tables, every definition side by side, with n and a 95%
 Wilson interval, written once as Ibis expressions.
 
+`decisions_table` builds the unit once per release, at ingest (core_eoir__asylum_decisions);
+questions then only filter and count it, in milliseconds on DuckDB.
+
 The unit is a decision: a final decision on an asylum application (tbl_Court_Appln, APPL_CODE
 ASYL) in a completed proceeding. Its date is the proceeding's completion date (COMP_DATE);
 its dimensions come from the proceeding (nationality, court, hearing location, judge, case
@@ -20,7 +23,7 @@ import pyarrow as pa
 from ibis import _
 
 from immtrack.errors import QueryError
-from immtrack.lake.catalog import connect
+from immtrack.lake.catalog import reader
 from immtrack.lake.home import default_home
 from immtrack.lake.releases import code_version
 from immtrack.metrics.definitions import DEFINITIONS, SMALL_N, RateDefinition
@@ -32,7 +35,7 @@ from immtrack.schema.eoir import APPLICATION_DECISIONS
 DIMENSIONS = {
     "nationality": "nationality", "court": "court", "hearing_location": "hearing_location",
     "judge": "judge", "case_type": "case_type", "custody": "custody",
-    "fiscal_year": "fiscal_year", "affirmative": "affirmative",
+    "fiscal_year": "decision_fy", "affirmative": "affirmative",
     "represented": "represented", "rider": "rider",
 }
 
@@ -94,7 +97,7 @@ def decisions_table(tables) -> ibis.Table:
     return joined.select(
         case_id=_.IDNCASE, proceeding_id=_.IDNPROCEEDING, application_id=_.IDNPROCEEDINGAPPLN,
         decision_code=_.APPL_DEC, outcome=_outcome(_.APPL_DEC), decision_date=decided.date(),
-        fiscal_year=(decided.year() + (decided.month() >= 10).cast("int32")).cast("int32"),
+        decision_fy=(decided.year() + (decided.month() >= 10).cast("int32")).cast("int32"),
         nationality=_.NAT, court=_.BASE_CITY_CODE, hearing_location=_.HEARING_LOC_CODE,
         judge=_.IJ_CODE, case_type=_.CASE_TYPE, custody=_.CUSTODY,
         affirmative=_.C_ASY_TYPE == "E", represented=_.represented.fill_null(False),
@@ -106,7 +109,7 @@ def _filtered(decisions: ibis.Table, question: AsylumQuestion) -> ibis.Table:
     conditions = [decisions[name] == value for name, value in (
         ("nationality", question.nationality), ("court", question.court),
         ("judge", question.judge), ("custody", question.custody),
-        ("case_type", question.case_type), ("fiscal_year", question.fiscal_year))
+        ("case_type", question.case_type), ("decision_fy", question.fiscal_year))
         if value is not None]
     if question.since:
         conditions.append(decisions.decision_date >= question.since)
@@ -171,16 +174,17 @@ def asylum(question: AsylumQuestion | None = None, *, home: Path | None = None,
                          f"{', '.join(DEFINITIONS)}; decisions: every or last")
     home = home or default_home()
     runner = open_engine(home, engine, spark_master)
-    counts = count_outcomes(decisions_table(runner.table), question).to_pyarrow().to_pylist()
-    con = connect(home)
+    decisions = runner.table("core_eoir__asylum_decisions")
+    counts = count_outcomes(decisions, question).to_pyarrow().to_pylist()
+    con = reader(home)
     rows = rate_rows(counts, [DEFINITIONS[d] for d in question.definitions], question.by)
     releases = con.execute(
         """SELECT release_id, release_label, is_synthetic FROM release_order
            WHERE source = 'eoir' ORDER BY release_rank DESC LIMIT 1""").fetchall()
     provenance = {
-        "tables": ["raw_eoir__tbl_court_appln", "raw_eoir__b_tblproceeding",
-                   "raw_eoir__a_tblcase", "raw_eoir__tbl_repsassigned",
-                   "raw_eoir__tbl_lead_rider"],
+        "tables": ["core_eoir__asylum_decisions", "from: raw_eoir__tbl_court_appln",
+                   "raw_eoir__b_tblproceeding", "raw_eoir__a_tblcase",
+                   "raw_eoir__tbl_repsassigned", "raw_eoir__tbl_lead_rider"],
         "releases": [{"release_id": r, "label": label, "is_synthetic": synthetic}
                      for r, label, synthetic in releases],
         "definitions": {d: DEFINITIONS[d].description for d in question.definitions},

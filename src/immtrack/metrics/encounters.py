@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from immtrack.errors import QueryError
-from immtrack.lake.catalog import connect
+from immtrack.lake.catalog import reader
 from immtrack.lake.home import default_home
 from immtrack.lake.releases import code_version
 from immtrack.schema.codes import (
@@ -260,7 +260,7 @@ def encounters(question: EncounterQuestion | None = None, *, home: Path | None =
         raise QueryError(f"cannot break down by {', '.join(sorted(unknown))}; use one of: "
                          + ", ".join(BREAKDOWNS))
     decoded = question.filters()
-    con = connect(home or default_home())
+    con = reader(home or default_home())
     series, months, alternatives = _choose(question, decoded, con)
     where, params = _where(decoded, question)
     select = _select_list(question.by)
@@ -296,7 +296,7 @@ def revisions(question: EncounterQuestion | None = None, *, home: Path | None = 
     """
     question = question or EncounterQuestion(**filters)
     decoded = question.filters()
-    con = connect(home or default_home())
+    con = reader(home or default_home())
     where, params = _where(decoded, question)
     period, period_params = _where({}, question)
     series_clause = "series = ?" if question.series else "true"

@@ -20,7 +20,7 @@ from pathlib import Path
 import ibis
 
 from immtrack.errors import QueryError
-from immtrack.lake.catalog import connect
+from immtrack.lake.catalog import connect, reader
 from immtrack.schema.tables import TABLES
 
 ENGINES = ("duckdb", "spark")
@@ -68,7 +68,7 @@ def spark_session(master: str):
 
 def open_engine(home: Path, engine: str = "duckdb", spark_master: str | None = None) -> Engine:
     if engine == "duckdb":
-        return Engine("duckdb", ibis.duckdb.from_connection(connect(home)).table)
+        return Engine("duckdb", ibis.duckdb.from_connection(reader(home)).table)
     if engine != "spark":
         raise QueryError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     try:

@@ -99,6 +99,30 @@ EOIR_FIELDS = _fields(
     Field("rows", pa.int64(), "How many rows hold the value."),
 )
 
+ASYLUM_DECISION_FIELDS = _fields(
+    Field("case_id", pa.int64(), "EOIR IDNCASE: one charging document; a person may have "
+          "several."),
+    Field("proceeding_id", pa.int64(), "EOIR IDNPROCEEDING of the proceeding that decided."),
+    Field("application_id", pa.int64(), "EOIR IDNPROCEEDINGAPPLN of the asylum application."),
+    Field("decision_code", pa.string(), "EOIR application decision code (APPL_DEC)."),
+    Field("outcome", pa.string(),
+          "grant (G, F, C, I, P), deny (D), other (L, A, W, M, O) or not_final (S, T, R)."),
+    Field("decision_date", pa.date32(), "Completion date of the deciding proceeding."),
+    Field("decision_fy", pa.int32(), "Fiscal year of the decision date (October to September)."),
+    Field("nationality", pa.string(), "EOIR nationality code of the proceeding (RU, UE, MX)."),
+    Field("court", pa.string(), "Base city code of the immigration court."),
+    Field("hearing_location", pa.string(),
+          "Hearing location code: where the respondent appeared (may differ from the court)."),
+    Field("judge", pa.string(), "Immigration judge code of the deciding proceeding."),
+    Field("case_type", pa.string(), "EOIR case type (RMV removal, AOC asylum only...)."),
+    Field("custody", pa.string(),
+          "Custody at the proceeding: N never detained, D detained, R released."),
+    Field("affirmative", pa.bool_(),
+          "True when the asylum claim was referred by USCIS (A_TblCase C_ASY_TYPE 'E')."),
+    Field("represented", pa.bool_(), "True when the case has a representative on record."),
+    Field("rider", pa.bool_(), "True when the case rides on a family member's lead case."),
+)
+
 RELEASE_FIELDS = _fields(
     Field("source", pa.string(), "Which public dataset: cbp, eoir or ice."),
     Field("release_label", pa.string(), "The published file or zip name the release is known by."),
@@ -125,5 +149,5 @@ RELEASE_FIELDS = _fields(
 
 FIELDS: dict[str, Field] = {
     **PROVENANCE_FIELDS, **ENCOUNTER_FIELDS, **QUARANTINE_FIELDS, **EOIR_FIELDS,
-    **RELEASE_FIELDS,
+    **ASYLUM_DECISION_FIELDS, **RELEASE_FIELDS,
 }

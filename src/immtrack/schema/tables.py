@@ -24,7 +24,8 @@ from immtrack.schema.eoir import EOIR_TABLES, Column
 from immtrack.schema.fields import FIELDS
 
 _SQL_TYPES = {
-    pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int16(): "SMALLINT", pa.date32(): "DATE",
+    pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER",
+    pa.date32(): "DATE",
     pa.bool_(): "BOOLEAN", pa.timestamp("s", tz="UTC"): "TIMESTAMPTZ",
 }
 
@@ -83,6 +84,22 @@ _EOIR_RAW_TABLES = tuple(
     for table in EOIR_TABLES.values()
 )
 
+_EOIR_DERIVED_TABLES = (
+    Table(
+        name="core_eoir__asylum_decisions",
+        source="eoir",
+        description="One row per final decision on an asylum application in a completed "
+                    "proceeding, with every dimension the asylum metrics use; derived at ingest "
+                    "(metrics/asylum.py, decisions_table).",
+        fields=("case_id", "proceeding_id", "application_id", "decision_code", "outcome",
+                "decision_date", "decision_fy", "nationality", "court", "hearing_location",
+                "judge", "case_type", "custody", "affirmative", "represented", "rider",
+                "release_id"),
+        current="newest_release",
+        caveats=(_EOIR_CAVEAT,),
+    ),
+)
+
 _SHARED_TABLES = (
     Table(
         name="raw_eoir__lookups",
@@ -119,5 +136,6 @@ _SHARED_TABLES = (
 )
 
 TABLES: dict[str, Table] = {
-    table.name: table for table in (*_CBP_TABLES, *_EOIR_RAW_TABLES, *_SHARED_TABLES)
+    table.name: table for table in (*_CBP_TABLES, *_EOIR_RAW_TABLES, *_EOIR_DERIVED_TABLES,
+                                    *_SHARED_TABLES)
 }
