@@ -13,8 +13,9 @@ import pytest
 
 from immtrack.ingest import ingest_eoir
 from immtrack.metrics.asylum import AsylumQuestion, asylum
-from immtrack.schema.eoir import APPLICATION_DECISIONS, EOIR_TABLES
+from immtrack.schema.eoir import APPLICATION_DECISIONS
 from immtrack.synth.eoir import PlantedCell, write_eoir_release
+from tests.support.eoir_release import write_release
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +75,6 @@ def test_a_plain_python_count_over_the_raw_files_agrees(generated):
         assert (row["numerator"], row["n"]) == (grants, grants + denials), row["custody"]
 
 
-def _write_release(folder: Path, rows: dict[str, list[dict]]) -> None:
-    """A release written by hand: every table's real header, the rows given, empty lookups."""
-    (folder / "Lookup").mkdir(parents=True)
-    for name, table in EOIR_TABLES.items():
-        columns = [c.name for c in table.columns]
-        lines = ["\t".join(columns)] + ["\t".join(str(r.get(c, "")) for c in columns)
-                                        for r in rows.get(name, [])]
-        (folder / table.file_name).write_text("\r\n".join(lines) + "\r\n", encoding="latin-1")
-    (folder / "Lookup" / "tblLookupCaseType.csv").write_text("strCode\tstrDescription\r\n")
-
-
 def test_a_hand_made_release_gives_the_hand_worked_answers(tmp_path):
     # Case 1 (RU) was denied in its first proceeding (May 2022) and granted after a remand
     # (March 2023). Case 2 (RU) is a family rider of case 1, granted in March 2023. Case 3 (RU)
@@ -113,7 +103,7 @@ def test_a_hand_made_release_gives_the_hand_worked_answers(tmp_path):
         {"IDNPROCEEDINGAPPLN": 401, "IDNPROCEEDING": 41, "IDNCASE": 4, "APPL_CODE": "ASYL"},
     ]
     riders = [{"idnLeadRider": 1, "idnLeadCase": 1, "idnRiderCase": 2}]
-    _write_release(tmp_path / "release", {"A_TblCase": cases, "B_TblProceeding": proceedings,
+    write_release(tmp_path / "release", {"A_TblCase": cases, "B_TblProceeding": proceedings,
                                           "tbl_Court_Appln": applications,
                                           "tbl_Lead_Rider": riders})
     home = tmp_path / "home"

@@ -45,3 +45,15 @@ def test_duckdb_and_spark_agree(lake, question):
 
     assert rows(on_duckdb) == rows(on_spark)
     assert len(rows(on_duckdb)) > 0
+
+
+def test_filings_and_time_to_decision_agree(lake):
+    from immtrack.metrics.applications import ApplicationQuestion, filings, time_to_decision
+
+    for metric, question in ((filings, ApplicationQuestion(by=("nationality",))),
+                             (time_to_decision, ApplicationQuestion(by=("custody",)))):
+        on_duckdb, _ = metric(question, home=lake, engine="duckdb")
+        on_spark, _ = metric(question, home=lake, engine="spark")
+        key = question.by[0]
+        assert sorted(on_duckdb.to_pylist(), key=lambda r: r[key]) == \
+            sorted(on_spark.to_pylist(), key=lambda r: r[key])

@@ -36,11 +36,11 @@ def print_json(payload) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, default=_json_default) + "\n")
 
 
-def _cell(value) -> str:
+def _cell(value, column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return str(value) if column.endswith(("fy", "year")) else f"{value:,}"
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
@@ -53,7 +53,7 @@ def print_table(table: pa.Table, *, title: str | None = None, total: int | None 
     for name in table.column_names:
         view.add_column(name, justify="right" if name in numeric else "left")
     for row in table.to_pylist():
-        view.add_row(*(_cell(row[c]) for c in table.column_names))
+        view.add_row(*(_cell(row[c], c) for c in table.column_names))
     if total is not None and table.num_rows > 1:
         view.add_section()
         view.add_row("total", *([""] * (len(table.column_names) - 2)), _cell(total))

@@ -28,7 +28,7 @@ from immtrack.lake.releases import (
     publish,
     release_id_for,
 )
-from immtrack.metrics.asylum import decisions_table
+from immtrack.metrics.asylum import applications_table, decisions_table
 from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.schema.tables import TABLES
 from immtrack.sources import eoir
@@ -56,17 +56,20 @@ def _data_span(con: duckdb.DuckDBPyConnection, proceedings: list[Path]) -> tuple
             WHERE year(INPUT_DATE) >= 1951 AND INPUT_DATE <= current_date""").fetchone()
 
 
-def _derive_decisions(con: duckdb.DuckDBPyConnection, part_files: dict[str, list[str]],
-                      target: Path, release_id: str) -> None:
-    """Build the asylum decisions table from the staged tables, once per release."""
+def _derive_asylum_tables(con: duckdb.DuckDBPyConnection, part_files: dict[str, list[str]],
+                          staging: Staging, release_id: str) -> None:
+    """Build the asylum decisions and applications tables from the staged tables, once per
+    release, so questions only filter and count them."""
     for name, paths in part_files.items():
         listing = ", ".join(f"'{p}'" for p in paths)
         con.execute(f"CREATE OR REPLACE VIEW {EOIR_TABLES[name].lake_table} AS "
                     f"SELECT * FROM read_parquet([{listing}])")
-    decisions = decisions_table(ibis.duckdb.from_connection(con).table)
-    sql = ibis.to_sql(decisions, dialect="duckdb")
-    con.execute(f"COPY (SELECT *, '{release_id}' AS release_id FROM ({sql})) TO '{target}' "
-                "(FORMAT parquet, COMPRESSION zstd)")
+    backend = ibis.duckdb.from_connection(con)
+    for table, build in (("core_eoir__asylum_decisions", decisions_table),
+                         ("core_eoir__asylum_applications", applications_table)):
+        sql = ibis.to_sql(build(backend.table), dialect="duckdb")
+        con.execute(f"COPY (SELECT *, '{release_id}' AS release_id FROM ({sql})) TO "
+                    f"'{staging.path_for(table)}' (FORMAT parquet, COMPRESSION zstd)")
 
 
 def _read_lookups(files: eoir.ReleaseFiles, log: QuarantineLog, release_id: str
@@ -116,8 +119,7 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             table_rows.append({"table": name, **vars(count)})
             part_files[name] = [str(p) for (t, _), p in staging.files.items()
                                 if t == table.lake_table and p.exists()]
-        _derive_decisions(con, part_files, staging.path_for("core_eoir__asylum_decisions"),
-                          release_id)
+        _derive_asylum_tables(con, part_files, staging, release_id)
         lookups, lookup_counts = _read_lookups(files, log, release_id)
         counts += lookup_counts
         staging.write("raw_eoir__lookups", lookups)

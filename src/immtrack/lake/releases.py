@@ -150,7 +150,8 @@ def _check_reconciles(release: Release, staging: Staging) -> None:
 
 
 # Tables derived from a release's rows rather than holding them: not part of rows_loaded.
-DERIVED_TABLES = {"eoir_unknown_codes", "core_eoir__asylum_decisions"}
+DERIVED_TABLES = {"eoir_unknown_codes", "core_eoir__asylum_decisions",
+                  "core_eoir__asylum_applications"}
 
 
 def _fsync_file(path: Path) -> None:

@@ -75,34 +75,58 @@ def _outcome(decision):
     return ibis.cases(*cases, else_=ibis.null()).name("outcome")
 
 
-def decisions_table(tables) -> ibis.Table:
-    """One row per final asylum decision, with every dimension; `tables(name)` gives the lake
-    table as an Ibis expression on whichever engine runs the metric."""
+def _fiscal_year(day):
+    return (day.year() + (day.month() >= 10).cast("int32")).cast("int32")
+
+
+def _asylum_applications(tables) -> ibis.Table:
+    """ASYL applications with their proceeding's and case's dimensions (decided or not)."""
     applications = tables("raw_eoir__tbl_court_appln")
     proceedings = tables("raw_eoir__b_tblproceeding")
     cases = tables("raw_eoir__a_tblcase")
-    representatives = tables("raw_eoir__tbl_repsassigned").select("IDNCASE").distinct() \
-        .mutate(represented=ibis.literal(True))
-    riders = tables("raw_eoir__tbl_lead_rider").select(IDNCASE=_.idnRiderCase).distinct() \
+    representatives = tables("raw_eoir__tbl_repsassigned").select(rep_case=_.IDNCASE) \
+        .distinct().mutate(represented=ibis.literal(True))
+    riders = tables("raw_eoir__tbl_lead_rider").select(rider_case=_.idnRiderCase).distinct() \
         .mutate(rider=ibis.literal(True))
-    asylum = applications.filter(_.APPL_CODE == "ASYL", _.APPL_DEC.notnull())
-    joined = asylum.join(
+    joined = applications.filter(_.APPL_CODE == "ASYL").join(
         proceedings.select("IDNPROCEEDING", "NAT", "BASE_CITY_CODE", "HEARING_LOC_CODE",
                            "IJ_CODE", "CASE_TYPE", "CUSTODY", "COMP_DATE"),
         "IDNPROCEEDING")
-    joined = joined.filter(_.COMP_DATE.notnull())
-    joined = joined.left_join(cases.select("IDNCASE", "C_ASY_TYPE"), "IDNCASE")
-    joined = joined.left_join(representatives, "IDNCASE").left_join(riders, "IDNCASE")
-    decided = joined.COMP_DATE
+    # Right-hand keys get their own names, so the chained joins keep one IDNCASE.
+    kinds = cases.select(type_case=_.IDNCASE, C_ASY_TYPE=_.C_ASY_TYPE)
+    joined = joined.left_join(kinds, joined.IDNCASE == kinds.type_case)
+    joined = joined.left_join(representatives, representatives.rep_case == joined.IDNCASE)
+    return joined.left_join(riders, riders.rider_case == joined.IDNCASE)
+
+
+def decisions_table(tables) -> ibis.Table:
+    """One row per final asylum decision, with every dimension; `tables(name)` gives the lake
+    table as an Ibis expression on whichever engine runs it (at ingest: DuckDB)."""
+    joined = _asylum_applications(tables).filter(_.APPL_DEC.notnull(), _.COMP_DATE.notnull())
     return joined.select(
         case_id=_.IDNCASE, proceeding_id=_.IDNPROCEEDING, application_id=_.IDNPROCEEDINGAPPLN,
-        decision_code=_.APPL_DEC, outcome=_outcome(_.APPL_DEC), decision_date=decided.date(),
-        decision_fy=(decided.year() + (decided.month() >= 10).cast("int32")).cast("int32"),
+        decision_code=_.APPL_DEC, outcome=_outcome(_.APPL_DEC),
+        decision_date=_.COMP_DATE.date(), decision_fy=_fiscal_year(_.COMP_DATE),
         nationality=_.NAT, court=_.BASE_CITY_CODE, hearing_location=_.HEARING_LOC_CODE,
         judge=_.IJ_CODE, case_type=_.CASE_TYPE, custody=_.CUSTODY,
         affirmative=_.C_ASY_TYPE == "E", represented=_.represented.fill_null(False),
         rider=_.rider.fill_null(False),
     ).filter(_.outcome.notnull())
+
+
+def applications_table(tables) -> ibis.Table:
+    """One row per asylum application, decided or pending: filings and time to decision."""
+    joined = _asylum_applications(tables).filter(_.APPL_RECD_DATE.notnull())
+    outcome = _outcome(_.APPL_DEC)
+    final = outcome.isin(["grant", "deny", "other"]) & _.COMP_DATE.notnull()
+    return joined.select(
+        case_id=_.IDNCASE, application_id=_.IDNPROCEEDINGAPPLN,
+        filed_date=_.APPL_RECD_DATE.date(), filed_fy=_fiscal_year(_.APPL_RECD_DATE),
+        decision_date=ibis.ifelse(final, _.COMP_DATE.date(), ibis.null("date")),
+        outcome=ibis.ifelse(final, outcome, ibis.null("string")), is_pending=~final,
+        nationality=_.NAT, court=_.BASE_CITY_CODE, judge=_.IJ_CODE, case_type=_.CASE_TYPE,
+        custody=_.CUSTODY, affirmative=_.C_ASY_TYPE == "E",
+        represented=_.represented.fill_null(False), rider=_.rider.fill_null(False))
 
 
 def _filtered(decisions: ibis.Table, question: AsylumQuestion) -> ibis.Table:

@@ -121,6 +121,11 @@ ASYLUM_DECISION_FIELDS = _fields(
           "True when the asylum claim was referred by USCIS (A_TblCase C_ASY_TYPE 'E')."),
     Field("represented", pa.bool_(), "True when the case has a representative on record."),
     Field("rider", pa.bool_(), "True when the case rides on a family member's lead case."),
+    Field("filed_date", pa.date32(), "Date the court received the application (APPL_RECD_DATE)."),
+    Field("filed_fy", pa.int32(), "Fiscal year of the filing date (October to September)."),
+    Field("is_pending", pa.bool_(),
+          "True when the application has no final decision (grant, deny or other) in this "
+          "release: pending, or only administratively closed or transferred."),
 )
 
 RELEASE_FIELDS = _fields(

@@ -100,6 +100,21 @@ _EOIR_DERIVED_TABLES = (
     ),
 )
 
+_EOIR_DERIVED_TABLES += (
+    Table(
+        name="core_eoir__asylum_applications",
+        source="eoir",
+        description="One row per asylum application (APPL_CODE ASYL), decided or pending, with "
+                    "its filing date and, once decided, its decision; derived at ingest "
+                    "(metrics/asylum.py, applications_table).",
+        fields=("case_id", "application_id", "filed_date", "filed_fy", "decision_date",
+                "outcome", "is_pending", "nationality", "court", "judge", "case_type",
+                "custody", "affirmative", "represented", "rider", "release_id"),
+        current="newest_release",
+        caveats=(_EOIR_CAVEAT,),
+    ),
+)
+
 _SHARED_TABLES = (
     Table(
         name="raw_eoir__lookups",
