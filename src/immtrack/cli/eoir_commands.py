@@ -79,7 +79,8 @@ def ingest_eoir_command(
              f"{outcome.rows_repaired:,}; quarantined {outcome.rows_quarantined:,} (lookups "
              "included).",
              "See `immtrack quarantine`, `immtrack releases --files`, and the repairs and "
-             "eoir_unknown_codes tables in the catalog."])
+             "eoir_unknown_codes tables in the catalog.",
+             *([outcome.message] if outcome.message else [])])
 
 
 @synth_app.command("eoir")

@@ -142,5 +142,8 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             is_synthetic=files.marker is not None, files=counts)
         publish(home, release, staging)
     read, loaded, quarantined = release.totals()
+    skipped = [f for f in files.other if f.casefold().endswith(".csv")]
+    message = ("also in the release, not read yet: " + ", ".join(skipped)) if skipped else ""
     return IngestOutcome(files.label, "published", release_id, read, loaded, quarantined,
-                         rows_repaired=len(repairs.entries), tables=table_rows)
+                         message=message, rows_repaired=len(repairs.entries),
+                         tables=table_rows)
