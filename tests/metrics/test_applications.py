@@ -24,13 +24,14 @@ def _stamp(day: date) -> str:
 
 
 def test_a_hand_made_release(tmp_path):
-    # Four Russian asylum applications, all filed 2022-01-01. Case 1 filed twice: granted after
-    # 10 days, then again (a second proceeding) still pending. Case 2 denied after 30 days,
-    # case 3 withdrew after 40 days. The release's data run to 2022-03-01 (INPUT_DATE), so
-    # the pending one is censored at 59 days.
-    # Kaplan-Meier: 4 at risk; day 10: S = 3/4; day 30: 3 at risk, S = 3/4 * 2/3 = 1/2;
-    # day 40: 2 at risk, S = 1/4; day 59: censored. p25 = 10, median = 30, p75 = 40,
-    # p90 never reached.
+    # Three Russian cases filed for asylum on 2022-01-01. Case 1's application was granted
+    # after 10 days, then recorded again in a second proceeding (a remand), still pending: one
+    # application, counted by its latest record (pending). Case 2 denied after 30 days, case 3
+    # withdrew after 40 days. The release's data run to 2022-03-01 (INPUT_DATE), so the pending
+    # one is censored at 59 days.
+    # Kaplan-Meier: 3 at risk; day 30: S = 2/3; day 40: 2 at risk, S = 2/3 * 1/2 = 1/3;
+    # day 59: censored. p25 = 30 (first S <= .75), median = 40 (first S <= .5), p75 and p90
+    # never reached.
     filed = _stamp(date(2022, 1, 1))
     proceedings = [{"IDNPROCEEDING": p, "IDNCASE": c, "NAT": "RU", "CUSTODY": "N",
                     "INPUT_DATE": _stamp(date(2022, 3, 1)),
@@ -47,11 +48,11 @@ def test_a_hand_made_release(tmp_path):
     home = tmp_path / "home"
     ingest_eoir(home, str(tmp_path / "release"))
     table, _ = filings(nationality="RU", home=home)
-    assert table.to_pylist() == [{"applications": 4, "cases": 3}]
+    assert table.to_pylist() == [{"applications": 3, "cases": 3}]
     table, provenance = time_to_decision(ApplicationQuestion(nationality="RU"), home=home)
     assert provenance["releases"][0]["data_through"] == date(2022, 3, 1)
-    assert table.to_pylist() == [{"applications": 4, "decided": 3, "pending": 1,
-                                  "p25_days": 10, "median_days": 30, "p75_days": 40,
+    assert table.to_pylist() == [{"applications": 3, "decided": 2, "pending": 1,
+                                  "p25_days": 30, "median_days": 40, "p75_days": None,
                                   "p90_days": None}]
 
 
@@ -63,7 +64,8 @@ def test_kaplan_meier_without_censoring_is_the_plain_median():
 
 def _raw(path: Path) -> list[dict]:
     with open(path, encoding="latin-1", newline="") as stream:
-        text = stream.read().replace("\x00", "")
+        # The same repairs the ingest makes: NUL bytes and stray quotes dropped.
+        text = stream.read().replace("\x00", "").replace('"', "")
     return list(csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
@@ -73,13 +75,20 @@ def test_filings_match_a_plain_python_count(tmp_path):
     ingest_eoir(home, str(tmp_path / "release"))
     nationality = {r["IDNPROCEEDING"]: r["NAT"]
                    for r in _raw(tmp_path / "release/B_TblProceeding.csv")}
-    expected, cases = Counter(), {}
+    # One application per (case, filing date), placed by its latest record's proceeding.
+    latest = {}
     for row in _raw(tmp_path / "release/tbl_Court_Appln.csv"):
         if row["APPL_CODE"] == "ASYL" and row["APPL_RECD_DATE"] and \
                 row["IDNPROCEEDING"] in nationality:
-            nat = nationality[row["IDNPROCEEDING"]]
-            expected[nat] += 1
-            cases.setdefault(nat, set()).add(row["IDNCASE"])
+            key = (row["IDNCASE"], row["APPL_RECD_DATE"])
+            if key not in latest or int(row["IDNPROCEEDINGAPPLN"]) > \
+                    int(latest[key]["IDNPROCEEDINGAPPLN"]):
+                latest[key] = row
+    expected, cases = Counter(), {}
+    for row in latest.values():
+        nat = nationality[row["IDNPROCEEDING"]]
+        expected[nat] += 1
+        cases.setdefault(nat, set()).add(row["IDNCASE"])
     table, _ = filings(ApplicationQuestion(by=("nationality",)), home=home)
     got = {r["nationality"]: (r["applications"], r["cases"]) for r in table.to_pylist()}
     assert got == {nat: (n, len(cases[nat])) for nat, n in expected.items()}

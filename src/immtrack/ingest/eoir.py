@@ -28,7 +28,7 @@ from immtrack.lake.releases import (
     publish,
     release_id_for,
 )
-from immtrack.metrics.asylum import applications_table, decisions_table
+from immtrack.metrics.asylum_tables import applications_table, decisions_table
 from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.schema.tables import TABLES
 from immtrack.sources import eoir

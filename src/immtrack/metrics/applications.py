@@ -9,11 +9,17 @@ proceeding that decided the application (grant, deny or other). Applications sti
 censored at the release's last date of data, not dropped: Kaplan-Meier estimates the median
 and percentiles (a percentile the data do not reach is reported as null, "not reached").
 The engine counts applications per (group, days, decided); the estimator runs on those counts.
+
+Cohort outcomes (metric `cohort`): of the applications filed in a period, the shares granted,
+denied, other and still pending as of a date, each with n and a Wilson interval.
+
+Pending backlog (metric `backlog`): applications filed on or before a date and not decided by
+it (decided later, or still pending in the release), as applications and as cases.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -22,55 +28,53 @@ import pyarrow as pa
 from ibis import _
 
 from immtrack.errors import QueryError
-from immtrack.lake.catalog import reader
 from immtrack.lake.home import default_home
-from immtrack.lake.releases import code_version
 from immtrack.metrics.engine import open_engine
+from immtrack.metrics.intervals import wilson
+from immtrack.metrics.provenance import eoir_provenance, eoir_release, with_provenance
+from immtrack.metrics.slices import (
+    EQUALITY_FILTERS,
+    REPRESENTATION,
+    Slice,
+    apply_slice,
+    slice_filters,
+)
 
-DIMENSIONS = ("nationality", "court", "judge", "case_type", "custody", "affirmative",
-              "represented", "rider", "filed_fy")
+DIMENSIONS = (*EQUALITY_FILTERS, *REPRESENTATION.values(), "filed_fy")
 PERCENTILES = {"p25_days": 0.25, "median_days": 0.5, "p75_days": 0.75, "p90_days": 0.9}
+TABLE = "core_eoir__asylum_applications"
+COHORT_OUTCOMES = ("grant", "deny", "other", "pending")
 
 
 @dataclass(frozen=True)
-class ApplicationQuestion:
-    nationality: str | None = None
-    court: str | None = None
-    custody: str | None = None
-    since: date | None = None
-    until: date | None = None
-    fiscal_year: int | None = None
+class ApplicationQuestion(Slice):
+    """A slice of asylum applications; dates and fiscal year are those of filing."""
+
     by: tuple[str, ...] = ()
 
 
-def _filtered(table: ibis.Table, question: ApplicationQuestion) -> ibis.Table:
-    unknown = set(question.by) - set(DIMENSIONS)
-    if unknown:
+def _applications(home: Path, engine: str, spark_master: str | None,
+                  question: ApplicationQuestion) -> ibis.Table:
+    if unknown := set(question.by) - set(DIMENSIONS):
         raise QueryError(f"cannot break down by {', '.join(sorted(unknown))}; use: "
                          + ", ".join(DIMENSIONS))
-    conditions = [table[name] == value for name, value in (
-        ("nationality", question.nationality), ("court", question.court),
-        ("custody", question.custody), ("filed_fy", question.fiscal_year))
-        if value is not None]
-    if question.since:
-        conditions.append(table.filed_date >= question.since)
-    if question.until:
-        conditions.append(table.filed_date <= question.until)
-    return table.filter(*conditions) if conditions else table
+    return apply_slice(open_engine(home, engine, spark_master).table(TABLE), question, "filing")
 
 
-def _provenance(home: Path, engine: str, question, metric: str, definition: str) -> dict:
-    release = reader(home).execute(
-        """SELECT release_id, release_label, is_synthetic, data_through FROM release_order
-           WHERE source = 'eoir' ORDER BY release_rank DESC LIMIT 1""").fetchone()
-    if release is None:
-        raise QueryError("the lake holds no EOIR release: run `immtrack ingest eoir`")
-    return {"metric": metric, "definition": definition,
-            "table": "core_eoir__asylum_applications",
-            "releases": [{"release_id": release[0], "label": release[1],
-                          "is_synthetic": release[2], "data_through": release[3]}],
-            "filters": {k: v for k, v in asdict(question).items() if v not in (None, ())},
-            "engine": engine, "code_version": code_version()}
+def _grouped(table: ibis.Table, by: list[str], **metrics) -> pa.Table:
+    expression = table.group_by(by).aggregate(**metrics).order_by(by) if by \
+        else table.aggregate(**metrics)
+    return expression.to_pyarrow()
+
+
+def _answer(rows: pa.Table | list[dict], home: Path, engine: str, question, metric: str,
+            definition: str, **options) -> tuple[pa.Table, dict]:
+    provenance = eoir_provenance(home, metric=metric, table=TABLE,
+                                 definitions={metric: definition},
+                                 filters=slice_filters(question), options=options,
+                                 engine=engine)
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows)
+    return with_provenance(table, provenance), provenance
 
 
 def filings(question: ApplicationQuestion | None = None, *, home: Path | None = None,
@@ -79,16 +83,60 @@ def filings(question: ApplicationQuestion | None = None, *, home: Path | None = 
     """Asylum applications filed, and distinct cases that filed, by any dimensions."""
     question = question or ApplicationQuestion(**filters)
     home = home or default_home()
-    table = _filtered(open_engine(home, engine, spark_master)
-                      .table("core_eoir__asylum_applications"), question)
-    metrics = {"applications": table.count(), "cases": table.case_id.nunique()}
-    by = list(question.by)
-    expression = table.group_by(by).aggregate(**metrics).order_by(by) if by \
-        else table.aggregate(**metrics)
-    provenance = _provenance(home, engine, question, "filings",
-                             "asylum applications (ASYL) by filing date; cases = distinct "
-                             "IDNCASE among them")
-    return expression.to_pyarrow(), provenance
+    table = _applications(home, engine, spark_master, question)
+    counts = _grouped(table, list(question.by), applications=table.count(),
+                      cases=table.case_id.nunique())
+    return _answer(counts, home, engine, question, "filings",
+                   "asylum applications (ASYL) by filing date; cases = distinct IDNCASE among "
+                   "them")
+
+
+def cohort(question: ApplicationQuestion | None = None, *, as_of: date | None = None,
+           home: Path | None = None, engine: str = "duckdb", spark_master: str | None = None,
+           **filters) -> tuple[pa.Table, dict]:
+    """Of the applications filed in the slice, the shares granted, denied, other and pending
+    as of `as_of` (default: the release's last date of data)."""
+    question = question or ApplicationQuestion(**filters)
+    home = home or default_home()
+    as_of = as_of or eoir_release(home)["data_through"]
+    table = _applications(home, engine, spark_master, question)
+    if question.since and as_of < question.since:
+        raise QueryError(f"as-of date {as_of} is before the cohort's first filing date")
+    decided = table.decision_date.notnull() & (table.decision_date <= as_of)
+    table = table.filter(table.filed_date <= as_of)
+    counts = _grouped(table, list(question.by), **{
+        kind: (decided & (table.outcome == kind)).sum().cast("int64")
+        for kind in COHORT_OUTCOMES[:3]}, pending=(~decided).sum().cast("int64"))
+    rows = []
+    for group in counts.to_pylist():
+        n = sum(group[kind] for kind in COHORT_OUTCOMES)
+        for kind in COHORT_OUTCOMES:
+            low, high = wilson(group[kind], n)
+            rows.append({**{b: group[b] for b in question.by}, "outcome": kind,
+                         "applications": group[kind], "n": n,
+                         "share": group[kind] / n if n else None,
+                         "ci95_low": low if n else None, "ci95_high": high if n else None})
+    return _answer(rows, home, engine, question, "cohort",
+                   f"asylum applications filed in the slice, by their outcome as of {as_of}: "
+                   "granted, denied, other (abandoned, withdrawn, not adjudicated, other, CAT "
+                   "withholding), or pending (no final decision by then)", as_of=as_of)
+
+
+def backlog(question: ApplicationQuestion | None = None, *, at: date | None = None,
+            home: Path | None = None, engine: str = "duckdb", spark_master: str | None = None,
+            **filters) -> tuple[pa.Table, dict]:
+    """Asylum applications pending at `at` (default: the release's last date of data)."""
+    question = question or ApplicationQuestion(**filters)
+    home = home or default_home()
+    at = at or eoir_release(home)["data_through"]
+    table = _applications(home, engine, spark_master, question)
+    table = table.filter(table.filed_date <= at,
+                         table.decision_date.isnull() | (table.decision_date > at))
+    counts = _grouped(table, list(question.by), pending_applications=table.count(),
+                      pending_cases=table.case_id.nunique())
+    return _answer(counts, home, engine, question, "backlog",
+                   f"asylum applications filed on or before {at} without a final decision by "
+                   "then; cases = distinct IDNCASE among them", at=at)
 
 
 def kaplan_meier(durations: list[tuple[int, int, int]]) -> dict[str, int | None]:
@@ -115,12 +163,8 @@ def time_to_decision(question: ApplicationQuestion | None = None, *, home: Path 
     """Kaplan-Meier median and percentiles of days from filing to decision, pending censored."""
     question = question or ApplicationQuestion(**filters)
     home = home or default_home()
-    provenance = _provenance(home, engine, question, "time_to_decision",
-                             "days from filing to the deciding proceeding's completion; "
-                             "pending applications censored at the release's last date")
-    censor = provenance["releases"][0]["data_through"]
-    table = _filtered(open_engine(home, engine, spark_master)
-                      .table("core_eoir__asylum_applications"), question)
+    censor = eoir_release(home)["data_through"]
+    table = _applications(home, engine, spark_master, question)
     end = ibis.ifelse(table.is_pending, ibis.literal(censor), table.decision_date)
     table = table.mutate(days=(end - table.filed_date).cast("int64"))
     by = list(question.by)
@@ -139,4 +183,6 @@ def time_to_decision(question: ApplicationQuestion | None = None, *, home: Path 
                      "decided": sum(e for _, e, _ in durations),
                      "pending": sum(c for _, _, c in durations),
                      **kaplan_meier(durations)})
-    return pa.Table.from_pylist(rows), provenance
+    return _answer(rows, home, engine, question, "time_to_decision",
+                   "days from filing to the deciding proceeding's completion; pending "
+                   f"applications censored at the release's last date ({censor})")

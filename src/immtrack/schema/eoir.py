@@ -156,5 +156,22 @@ APPLICATION_DECISIONS = {d.code: d for d in (
 )}
 
 CUSTODY_CODES = {"N": "Never detained", "D": "Detained", "R": "Released"}
+
+# What a proceeding's court decision (B_TblProceeding DEC_CODE, read with its CASE_TYPE) means for
+# the person, for the proceedings that can end in removal: relief (allowed to stay with relief),
+# terminated (the case ends without an order: also allowed to stay), removal, voluntary
+# departure, or other. Letters follow EOIR's tblDecCode and court-decision lookups; EOIR
+# publishes no official grouping, so this one is ours (docs/metrics.md) and decisions of other
+# case types stay unclassified.
+_REMOVAL_DECISIONS = {"X": "removal", "V": "voluntary_departure", "R": "relief",
+                      "G": "relief", "C": "relief", "Z": "relief", "Q": "relief",
+                      "T": "terminated", "U": "terminated", "I": "terminated",
+                      "A": "other", "W": "other", "O": "other"}
+COURT_OUTCOMES = {
+    **{("RMV", code): kind for code, kind in (_REMOVAL_DECISIONS | {"E": "relief"}).items()},
+    **{("DEP", code): kind for code, kind in (_REMOVAL_DECISIONS | {"D": "removal"}).items()},
+    **{("EXC", code): kind for code, kind in (_REMOVAL_DECISIONS | {"E": "removal"}).items()},
+}
+ALLOWED_TO_STAY = ("relief", "terminated")
 ASYLUM_APPLICATION_CODES = {"ASYL": "Asylum", "ASYW": "Withholding of removal (INA 241(b)(3))",
                             "WCAT": "Withholding under the Convention Against Torture"}

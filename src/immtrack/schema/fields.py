@@ -119,8 +119,28 @@ ASYLUM_DECISION_FIELDS = _fields(
           "Custody at the proceeding: N never detained, D detained, R released."),
     Field("affirmative", pa.bool_(),
           "True when the asylum claim was referred by USCIS (A_TblCase C_ASY_TYPE 'E')."),
-    Field("represented", pa.bool_(), "True when the case has a representative on record."),
+    Field("ever_detained", pa.bool_(),
+          "True when the case has a custody-history row (tbl_CustodyHistory) or a proceeding "
+          "held detained (D) or released (R)."),
+    Field("represented", pa.bool_(),
+          "True when counsel for the noncitizen (tbl_RepsAssigned STRATTYTYPE ALIEN) ever "
+          "appeared in the case."),
+    Field("represented_at_first_hearing", pa.bool_(),
+          "True when counsel's first appearance (E_28_DATE) is on or before the case's first "
+          "scheduled hearing (tbl_schedule ADJ_DATE)."),
+    Field("represented_at_decision", pa.bool_(),
+          "True when counsel's first appearance is on or before the deciding proceeding's "
+          "completion date."),
     Field("rider", pa.bool_(), "True when the case rides on a family member's lead case."),
+    Field("withholding_granted", pa.bool_(),
+          "True when the deciding proceeding also granted withholding of removal (ASYW)."),
+    Field("cat_granted", pa.bool_(),
+          "True when the deciding proceeding granted protection under the Convention Against "
+          "Torture (WCAT granted, or decision L)."),
+    Field("court_outcome", pa.string(),
+          "The deciding proceeding's court decision (DEC_CODE read with CASE_TYPE): relief, "
+          "terminated, removal, voluntary_departure or other; null for other case types or no "
+          "decision."),
     Field("filed_date", pa.date32(), "Date the court received the application (APPL_RECD_DATE)."),
     Field("filed_fy", pa.int32(), "Fiscal year of the filing date (October to September)."),
     Field("is_pending", pa.bool_(),

@@ -90,11 +90,13 @@ _EOIR_DERIVED_TABLES = (
         source="eoir",
         description="One row per final decision on an asylum application in a completed "
                     "proceeding, with every dimension the asylum metrics use; derived at ingest "
-                    "(metrics/asylum.py, decisions_table).",
+                    "(metrics/asylum_tables.py, decisions_table).",
         fields=("case_id", "proceeding_id", "application_id", "decision_code", "outcome",
                 "decision_date", "decision_fy", "nationality", "court", "hearing_location",
-                "judge", "case_type", "custody", "affirmative", "represented", "rider",
-                "release_id"),
+                "judge", "case_type", "custody", "ever_detained", "affirmative",
+                "represented", "represented_at_first_hearing", "represented_at_decision",
+                "rider", "filed_date", "filed_fy", "withholding_granted", "cat_granted",
+                "court_outcome", "release_id"),
         current="newest_release",
         caveats=(_EOIR_CAVEAT,),
     ),
@@ -106,10 +108,11 @@ _EOIR_DERIVED_TABLES += (
         source="eoir",
         description="One row per asylum application (APPL_CODE ASYL), decided or pending, with "
                     "its filing date and, once decided, its decision; derived at ingest "
-                    "(metrics/asylum.py, applications_table).",
-        fields=("case_id", "application_id", "filed_date", "filed_fy", "decision_date",
-                "outcome", "is_pending", "nationality", "court", "judge", "case_type",
-                "custody", "affirmative", "represented", "rider", "release_id"),
+                    "(metrics/asylum_tables.py, applications_table).",
+        fields=("case_id", "application_id", "decision_date", "outcome", "is_pending",
+                "nationality", "court", "hearing_location", "judge", "case_type", "custody",
+                "ever_detained", "affirmative", "represented", "represented_at_first_hearing",
+                "represented_at_decision", "rider", "filed_date", "filed_fy", "release_id"),
         current="newest_release",
         caveats=(_EOIR_CAVEAT,),
     ),

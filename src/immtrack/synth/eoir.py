@@ -211,7 +211,8 @@ def _chunk_tables(cases: Cases, rng: np.random.Generator, ids: _Ids, freq: dict,
         "IDNPROCEEDING": proceeding_ids.take(pa.array(app_rows)),
         "IDNCASE": case_ids.take(pa.array(app_case)),
         "APPL_CODE": _text(np.array(["ASYL", "ASYW", "WCAT"])[app_kind]),
-        "APPL_RECD_DATE": _dates(np.minimum(start[app_rows] + 60, end[app_rows] - 1)),
+        "APPL_RECD_DATE": _dates(np.minimum(np.minimum(start[app_rows] + 60, end[app_rows] - 1),
+                                            release_day)),
         "APPL_DEC": _text(app_decision, app_decision == ""),
     }
 
@@ -255,15 +256,21 @@ def _chunk_tables(cases: Cases, rng: np.random.Generator, ids: _Ids, freq: dict,
     first_of_case = first_hearing[np.searchsorted(per_case, np.arange(n))] if n else first_hearing
     appearance = np.where(cases.rep_at_first_hearing, cases.filed + (first_of_case - cases.filed)
                           // 2, first_of_case + 30)
-    reps = np.flatnonzero(cases.represented)
+    # Rows are counsel for the noncitizen (ALIEN) for represented cases and government
+    # attorneys (INS) for about half of all cases, as EOIR's table mixes them.
+    counsel, government = np.flatnonzero(cases.represented), np.flatnonzero(rng.random(n) < .5)
+    reps = np.concatenate([counsel, government])
+    is_counsel = np.arange(len(reps)) < len(counsel)
     tables["tbl_RepsAssigned"] = {
         "IDNREPSASSIGNED": ids.take("tbl_RepsAssigned", len(reps)),
         "IDNCASE": case_ids.take(pa.array(reps)), "STRATTYLEVEL": _text(np.full(len(reps),
                                                                                 "COURT")),
-        "STRATTYTYPE": _text(_pick(rng, freq[("tbl_RepsAssigned", "STRATTYTYPE")], len(reps))),
+        "STRATTYTYPE": _text(np.where(is_counsel, "ALIEN", "INS")),
         "PARENT_TABLE": _text(np.full(len(reps), "CASE")),
         "PARENT_IDN": case_ids.take(pa.array(reps)),
-        "BASE_CITY_CODE": _text(court_codes[reps]), "E_28_DATE": _dates(appearance[reps]),
+        "BASE_CITY_CODE": _text(court_codes[reps]),
+        "INS_TA_DATE_ASSIGNED": _dates(cases.filed[reps], is_counsel),
+        "E_28_DATE": _dates(appearance[reps], ~is_counsel),
         "BLNPRIMEATTY": _text(np.full(len(reps), "1")),
     }
 
