@@ -11,6 +11,7 @@ files' SHA-256, so ingesting the same files again is recognised and changes noth
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -74,8 +75,10 @@ def release_id_for(source: str, sha256s: list[str]) -> str:
     return f"{source}-{combined[:16]}"
 
 
+@functools.cache
 def code_version() -> str:
-    """The package version, plus the git commit when running from a checkout."""
+    """The package version, plus the git commit when running from a checkout (read once: the
+    code a process runs is the code it imported)."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True,

@@ -29,7 +29,7 @@ from ibis import _
 
 from immtrack.errors import QueryError
 from immtrack.lake.home import default_home
-from immtrack.metrics.engine import open_engine
+from immtrack.metrics.engine import Engine, open_engine
 from immtrack.metrics.intervals import wilson
 from immtrack.metrics.provenance import eoir_provenance, eoir_release, with_provenance
 from immtrack.metrics.slices import (
@@ -54,17 +54,18 @@ class ApplicationQuestion(Slice):
 
 
 def _applications(home: Path, engine: str, spark_master: str | None,
-                  question: ApplicationQuestion) -> ibis.Table:
+                  question: ApplicationQuestion) -> tuple[Engine, ibis.Table]:
     if unknown := set(question.by) - set(DIMENSIONS):
         raise QueryError(f"cannot break down by {', '.join(sorted(unknown))}; use: "
                          + ", ".join(DIMENSIONS))
-    return apply_slice(open_engine(home, engine, spark_master).table(TABLE), question, "filing")
+    runner = open_engine(home, engine, spark_master)
+    return runner, apply_slice(runner.table(TABLE), question, "filing")
 
 
-def _grouped(table: ibis.Table, by: list[str], **metrics) -> pa.Table:
+def _grouped(runner: Engine, table: ibis.Table, by: list[str], **metrics) -> pa.Table:
     expression = table.group_by(by).aggregate(**metrics).order_by(by) if by \
         else table.aggregate(**metrics)
-    return expression.to_pyarrow()
+    return runner.to_pyarrow(expression)
 
 
 def _answer(rows: pa.Table | list[dict], home: Path, engine: str, question, metric: str,
@@ -83,8 +84,8 @@ def filings(question: ApplicationQuestion | None = None, *, home: Path | None = 
     """Asylum applications filed, and distinct cases that filed, by any dimensions."""
     question = question or ApplicationQuestion(**filters)
     home = home or default_home()
-    table = _applications(home, engine, spark_master, question)
-    counts = _grouped(table, list(question.by), applications=table.count(),
+    runner, table = _applications(home, engine, spark_master, question)
+    counts = _grouped(runner, table, list(question.by), applications=table.count(),
                       cases=table.case_id.nunique())
     return _answer(counts, home, engine, question, "filings",
                    "asylum applications (ASYL) by filing date; cases = distinct IDNCASE among "
@@ -99,12 +100,12 @@ def cohort(question: ApplicationQuestion | None = None, *, as_of: date | None = 
     question = question or ApplicationQuestion(**filters)
     home = home or default_home()
     as_of = as_of or eoir_release(home)["data_through"]
-    table = _applications(home, engine, spark_master, question)
+    runner, table = _applications(home, engine, spark_master, question)
     if question.since and as_of < question.since:
         raise QueryError(f"as-of date {as_of} is before the cohort's first filing date")
     decided = table.decision_date.notnull() & (table.decision_date <= as_of)
     table = table.filter(table.filed_date <= as_of)
-    counts = _grouped(table, list(question.by), **{
+    counts = _grouped(runner, table, list(question.by), **{
         kind: (decided & (table.outcome == kind)).sum().cast("int64")
         for kind in COHORT_OUTCOMES[:3]}, pending=(~decided).sum().cast("int64"))
     rows = []
@@ -129,10 +130,10 @@ def backlog(question: ApplicationQuestion | None = None, *, at: date | None = No
     question = question or ApplicationQuestion(**filters)
     home = home or default_home()
     at = at or eoir_release(home)["data_through"]
-    table = _applications(home, engine, spark_master, question)
+    runner, table = _applications(home, engine, spark_master, question)
     table = table.filter(table.filed_date <= at,
                          table.decision_date.isnull() | (table.decision_date > at))
-    counts = _grouped(table, list(question.by), pending_applications=table.count(),
+    counts = _grouped(runner, table, list(question.by), pending_applications=table.count(),
                       pending_cases=table.case_id.nunique())
     return _answer(counts, home, engine, question, "backlog",
                    f"asylum applications filed on or before {at} without a final decision by "
@@ -164,13 +165,13 @@ def time_to_decision(question: ApplicationQuestion | None = None, *, home: Path 
     question = question or ApplicationQuestion(**filters)
     home = home or default_home()
     censor = eoir_release(home)["data_through"]
-    table = _applications(home, engine, spark_master, question)
+    runner, table = _applications(home, engine, spark_master, question)
     end = ibis.ifelse(table.is_pending, ibis.literal(censor), table.decision_date)
     table = table.mutate(days=(end - table.filed_date).cast("int64"))
     by = list(question.by)
-    counts = table.group_by([*by, "days"]).aggregate(
+    counts = runner.to_pyarrow(table.group_by([*by, "days"]).aggregate(
         events=(~_.is_pending).sum().cast("int64"),
-        censored=_.is_pending.sum().cast("int64")).to_pyarrow().to_pylist()
+        censored=_.is_pending.sum().cast("int64"))).to_pylist()
     groups: dict[tuple, list] = {}
     for row in counts:
         groups.setdefault(tuple(row[b] for b in by), []).append(

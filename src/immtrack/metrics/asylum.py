@@ -138,8 +138,8 @@ def asylum(question: AsylumQuestion | None = None, *, home: Path | None = None,
     _check(question)
     home = home or default_home()
     runner = open_engine(home, engine, spark_master)
-    counts = count_outcomes(runner.table("core_eoir__asylum_decisions"), question) \
-        .to_pyarrow().to_pylist()
+    counts = runner.to_pyarrow(count_outcomes(runner.table("core_eoir__asylum_decisions"),
+                                              question)).to_pylist()
     rows = rate_rows(counts, [DEFINITIONS[d] for d in question.definitions], question.by)
     provenance = eoir_provenance(
         home, metric="asylum", table="core_eoir__asylum_decisions",

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import ibis
+import pyarrow as pa
 
 from immtrack.errors import QueryError
 from immtrack.lake.catalog import connect, reader
@@ -31,6 +33,35 @@ DEFAULT_SPARK_MASTER = "local[2]"
 class Engine:
     name: str
     table: Callable[[str], ibis.Table]
+    to_pyarrow: Callable[[ibis.Expr], pa.Table]
+
+
+@functools.cache
+def _unbound_table(name: str) -> ibis.Table:
+    """A lake table as the registry describes it: expressions over it compile without a query."""
+    if name not in TABLES:
+        raise QueryError(f"{name!r} is not a lake table")
+    return ibis.table(ibis.schema(TABLES[name].arrow_schema()), name=name)
+
+
+@functools.lru_cache(maxsize=512)
+def _duckdb_sql(operation) -> str:
+    """Compiled SQL per expression (expressions compare by structure): a repeated question
+    skips Ibis's compiler, which costs more than DuckDB's answer on a warm lake."""
+    return ibis.to_sql(operation.to_expr(), dialect="duckdb")
+
+
+def _duckdb(home: Path) -> Engine:
+    def to_pyarrow(expression: ibis.Expr) -> pa.Table:
+        try:
+            # DuckDB widens some sums (HUGEINT); the expression's schema says what was meant.
+            return reader(home).sql(_duckdb_sql(expression.op())).to_arrow_table() \
+                .cast(expression.schema().to_pyarrow())
+        except duckdb.CatalogException as error:
+            raise QueryError(f"the lake lacks a table this needs ({error}); ingest the "
+                             "release first (`immtrack releases` lists what is there)") from None
+
+    return Engine("duckdb", _unbound_table, to_pyarrow)
 
 
 def _current_files(home: Path) -> dict[str, list[str]]:
@@ -68,7 +99,7 @@ def spark_session(master: str):
 
 def open_engine(home: Path, engine: str = "duckdb", spark_master: str | None = None) -> Engine:
     if engine == "duckdb":
-        return Engine("duckdb", ibis.duckdb.from_connection(reader(home)).table)
+        return _duckdb(home)
     if engine != "spark":
         raise QueryError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     try:
@@ -91,4 +122,4 @@ def open_engine(home: Path, engine: str = "duckdb", spark_master: str | None = N
         session.read.parquet(*files[name]).createOrReplaceTempView(view)
         return backend.table(view)
 
-    return Engine("spark", table)
+    return Engine("spark", table, lambda expression: expression.to_pyarrow())
