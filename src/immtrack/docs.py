@@ -3,6 +3,7 @@ from the live --help. `make docs` writes them; a test fails when they are out of
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -80,9 +81,17 @@ def render_cli_reference() -> str:
     return "\n".join(lines)
 
 
+def render_claim_schema() -> str:
+    """The claim file's JSON Schema, from the models that validate claim files."""
+    from immtrack.claims.model import claim_file_schema
+
+    return json.dumps(claim_file_schema(), indent=2) + "\n"
+
+
 def write_docs(folder: Path) -> None:
     (folder / "data-dictionary.md").write_text(render_data_dictionary())
     (folder / "cli-reference.md").write_text(render_cli_reference())
+    (folder / "claims.schema.json").write_text(render_claim_schema())
 
 
 if __name__ == "__main__":

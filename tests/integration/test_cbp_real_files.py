@@ -18,6 +18,7 @@ import pytest
 from immtrack.ingest import ingest_cbp
 from immtrack.lake.listing import release_files_table, releases_table
 from immtrack.metrics.encounters import EncounterQuestion, encounters
+from tests.support.raw_cbp import khsm_sum
 
 pytestmark = pytest.mark.shared
 
@@ -97,19 +98,9 @@ def test_grouped_citizenship_answers_mexico_by_month(lake, southwest_rows):
     assert answer.table.column("encounters").to_pylist() == [expected[m] for m in range(1, 13)]
 
 
-def _khsm_sum(rows, year, months, *matches):
-    total = 0
-    for row in rows:
-        fiscal_month = int(row[1][:2])
-        if int(row[0]) == year and fiscal_month in months and all(
-                row[i] == value for i, value in matches):
-            total += int(row[-1])
-    return total
-
-
 def test_russians_at_the_southwest_border_by_month(lake, khsm):
     rows = khsm["Monthly Rgn and Citp"]
-    expected = [_khsm_sum(rows, 2022, {m}, (2, "Southwest Land Border"), (3, "Russia"))
+    expected = [khsm_sum(rows, 2022, {m}, (2, "Southwest Land Border"), (3, "Russia"))
                 for m in (1, 2, 3, 4)]
     answer = encounters(EncounterQuestion(citizenship="RUSSIA", region="southwest",
                                           start=date(2021, 10, 1), end=date(2022, 1, 1),
@@ -126,9 +117,9 @@ def test_russians_at_the_southwest_border_by_month(lake, khsm):
                                                      ("UKRAINE", "Ukraine")])
 def test_small_nationalities_for_a_whole_fiscal_year(lake, khsm, citizenship, sheet_name):
     months = set(range(1, 13))
-    southwest = _khsm_sum(khsm["Monthly Rgn and Citp"], 2022, months,
+    southwest = khsm_sum(khsm["Monthly Rgn and Citp"], 2022, months,
                           (2, "Southwest Land Border"), (3, sheet_name))
-    everywhere = _khsm_sum(khsm["Monthly Citizenship"], 2022, months, (2, sheet_name))
+    everywhere = khsm_sum(khsm["Monthly Citizenship"], 2022, months, (2, sheet_name))
     answer = encounters(EncounterQuestion(citizenship=citizenship, region="southwest",
                                           **_fy(2022)), home=lake)
     assert answer.total == southwest
@@ -159,7 +150,7 @@ def test_the_cli_answers_in_json_with_provenance(lake, khsm, cli):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     rows = khsm["Monthly Rgn and Citp"]
-    assert payload["total"] == _khsm_sum(rows, 2022, {1, 2, 3, 4}, (2, "Southwest Land Border"),
+    assert payload["total"] == khsm_sum(rows, 2022, {1, 2, 3, 4}, (2, "Southwest Land Border"),
                                          (3, "Russia"))
     assert [r["month"] for r in payload["rows"]] == ["2021-10", "2021-11", "2021-12", "2022-01"]
     release = payload["provenance"]["releases"][0]

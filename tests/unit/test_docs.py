@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from immtrack.docs import CODE_TABLES, _commands, render_cli_reference, render_data_dictionary
+from immtrack.docs import (
+    CODE_TABLES,
+    _commands,
+    render_claim_schema,
+    render_cli_reference,
+    render_data_dictionary,
+)
 from immtrack.schema.fields import FIELDS
 from immtrack.schema.series import ENCOUNTER_SERIES
 from immtrack.schema.tables import TABLES
@@ -24,6 +31,13 @@ def test_the_data_dictionary_is_current():
 def test_the_cli_reference_is_current():
     assert (ROOT / "docs/cli-reference.md").read_text() == render_cli_reference(), \
         "run `make docs`"
+
+
+def test_the_claim_file_schema_is_current():
+    schema = (ROOT / "docs/claims.schema.json").read_text()
+    assert schema == render_claim_schema(), "run `make docs`"
+    # It describes what a claim file needs.
+    assert "claims" in json.loads(schema)["required"]
 
 
 def test_every_command_teaches_with_its_help():

@@ -94,6 +94,7 @@ def register_commands() -> None:
     from immtrack.cli import (  # noqa: F401
         asylum_commands,
         catalog_commands,
+        claim_commands,
         demo_command,
         encounter_commands,
         eoir_commands,

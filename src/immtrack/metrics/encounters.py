@@ -335,3 +335,16 @@ def revisions(question: EncounterQuestion | None = None, *, home: Path | None = 
         ORDER BY c.series, c.month_start, c.fiscal_year, c.fact_key, c.release_rank"""
     return con.sql(sql, params=[*series_params, *params, *series_params, *period_params]) \
         .to_arrow_table()
+
+
+def summed_over_releases(question: EncounterQuestion, series: str, *,
+                         home: Path | None = None) -> int:
+    """What adding up every release's rows gives: the double count that overlapping CBP
+    releases produce when they are stacked instead of each month taken once. Used to explain
+    published figures, never as an answer."""
+    decoded = question.filters()
+    where, params = _where(decoded, question)
+    (total,) = reader(home or default_home()).execute(
+        f"SELECT coalesce(sum(encounter_count), 0)::BIGINT FROM core_cbp__encounters_all "
+        f"WHERE series = ? AND {where}", [series, *params]).fetchone()
+    return total

@@ -1,0 +1,1 @@
+"""Check published statistics: claim files in, verdicts with definitions and provenance out."""
