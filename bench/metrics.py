@@ -29,15 +29,19 @@ from immtrack.metrics.applications import (
 )
 from immtrack.metrics.asylum import AsylumQuestion, asylum
 
-PAGE = [(asylum, AsylumQuestion(nationality="RU", by=("fiscal_year",))),
-        (asylum, AsylumQuestion(nationality="RU", by=("custody",))),
-        (asylum, AsylumQuestion(nationality="RU", by=("court",))),
-        (asylum, AsylumQuestion(nationality="RU", by=("represented_at_first_hearing",))),
-        (filings, ApplicationQuestion(nationality="RU", by=("filed_fy",))),
-        (cohort, ApplicationQuestion(nationality="RU", since=date(2022, 2, 24))),
-        (backlog, ApplicationQuestion(nationality="RU")),
-        (time_to_decision, ApplicationQuestion(nationality="RU", by=("custody",)))]
+RATES = [(asylum, AsylumQuestion(nationality="RU", by=("fiscal_year",))),
+         (asylum, AsylumQuestion(nationality="RU", by=("custody",))),
+         (asylum, AsylumQuestion(nationality="RU", by=("court",))),
+         (asylum, AsylumQuestion(nationality="RU", by=("represented_at_first_hearing",)))]
+APPLICATIONS = [(filings, ApplicationQuestion(nationality="RU", by=("filed_fy",))),
+                (cohort, ApplicationQuestion(nationality="RU", since=date(2022, 2, 24))),
+                (backlog, ApplicationQuestion(nationality="RU")),
+                (time_to_decision, ApplicationQuestion(nationality="RU", by=("custody",)))]
 TABLE = [(asylum, AsylumQuestion(by=("nationality", "fiscal_year")))]
+WORKLOADS = {"nationality x fiscal year table": TABLE,
+             "nationality page: rates (4 queries)": RATES,
+             "nationality page: applications (4 queries)": APPLICATIONS,
+             "nationality page: all 8 queries": RATES + APPLICATIONS}
 
 
 def _time(run) -> float:
@@ -62,8 +66,7 @@ def main() -> None:
     if args.release and not (args.lake / "catalog.duckdb").exists():
         ingest_eoir(args.lake, str(args.release))
     results = {}
-    for label, questions in (("nationality x fiscal year table", TABLE),
-                             (f"nationality page ({len(PAGE)} queries)", PAGE)):
+    for label, questions in WORKLOADS.items():
         def run(questions=questions):
             for metric, question in questions:
                 metric(question, home=args.lake)
