@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from immtrack.errors import QueryError
-from immtrack.ingest import IngestOutcome, ingest_cbp, ingest_eoir
+from immtrack.ingest import IngestOutcome, ingest_cbp, ingest_eoir, ingest_ice
 from immtrack.lake.catalog import connect
 from immtrack.lake.home import find_shared_data
 from immtrack.metrics.encounters import EncounterQuestion, encounters
@@ -43,6 +43,7 @@ class DemoReport:
     outcomes: list[IngestOutcome]
     headlines: list[Headline]
     court: dict
+    detention: dict | None = None
 
 
 def _fy(year: int) -> dict:
@@ -76,6 +77,8 @@ def build_demo(home: Path, *, generated_dir: Path | None = None,
     outcomes = ingest_cbp(home, specs, progress=False)
     outcomes.append(ingest_eoir(home, str(_generated_eoir(home / "generated" / "eoir",
                                                           eoir_cases))))
+    if shared is not None and (shared / "ice").is_dir():
+        outcomes.append(ingest_ice(home, shared / "ice"))
     headlines = []
     for label, question in HEADLINE_QUESTIONS:
         try:
@@ -84,7 +87,18 @@ def build_demo(home: Path, *, generated_dir: Path | None = None,
             continue
         synthetic = any(r["is_synthetic"] for r in answer.provenance["releases"])
         headlines.append(Headline(label, answer.total, answer.series.code, synthetic))
-    return DemoReport(home, shared, outcomes, headlines, court_summary(home))
+    return DemoReport(home, shared, outcomes, headlines, court_summary(home),
+                      detention_summary(home) if shared is not None else None)
+
+
+def detention_summary(home: Path) -> dict:
+    """ICE's latest national average daily population, from the newest workbook."""
+    from immtrack.metrics.detention import national
+
+    table, _ = national("adp", category="Average", home=home)
+    latest = table.to_pylist()[-1]
+    return {"month": latest["month"], "adp": latest["value"],
+            "workbook": latest["ice_file_date"]}
 
 
 def _generated_eoir(folder: Path, cases: int) -> Path:

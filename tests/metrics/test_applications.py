@@ -12,9 +12,9 @@ from immtrack.ingest import ingest_eoir
 from immtrack.metrics.applications import (
     ApplicationQuestion,
     filings,
-    kaplan_meier,
     time_to_decision,
 )
+from immtrack.metrics.survival import kaplan_meier
 from immtrack.synth.eoir import write_eoir_release
 from tests.support.eoir_release import write_release
 

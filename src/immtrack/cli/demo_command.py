@@ -45,9 +45,18 @@ def demo_command() -> None:
         f"{court['cases']:,} cases, {court['proceedings']:,} proceedings, "
         f"{court['asylum_applications']:,} asylum applications ({court['decided']:,} decided, "
         f"{court['pending']:,} pending).", highlight=False)
+    if report.detention:
+        stdout.print(
+            f"ICE detention (REAL, ICE's workbooks via the Deportation Data Project): "
+            f"{report.detention['adp']:,.0f} people held on an average day in "
+            f"{report.detention['month']} (workbook of {report.detention['workbook']}).",
+            highlight=False)
     stdout.print(
         f"\nTry:\n  immtrack --home {report.home} encounters --citizenship RUSSIA "
         "--region southwest --from 2021-10 --to 2022-01 --by month\n"
+        f"  immtrack --home {report.home} asylum --nationality RU --since 2022-02-24\n"
+        f"  immtrack --home {report.home} distance \"Brooklyn, NY\" --nearest 5\n"
+        f"  immtrack --home {report.home} check examples/claims/cbp-fy2022.yaml\n"
         f"  immtrack --home {report.home} releases\n"
         f"  immtrack --home {report.home} quarantine\n"
         f"  immtrack --home {report.home} encounters --help", highlight=False)

@@ -96,6 +96,7 @@ def register_commands() -> None:
         catalog_commands,
         claim_commands,
         demo_command,
+        detention_commands,
         encounter_commands,
         eoir_commands,
     )

@@ -39,9 +39,9 @@ from immtrack.metrics.slices import (
     apply_slice,
     slice_filters,
 )
+from immtrack.metrics.survival import kaplan_meier
 
 DIMENSIONS = (*EQUALITY_FILTERS, *REPRESENTATION.values(), "filed_fy")
-PERCENTILES = {"p25_days": 0.25, "median_days": 0.5, "p75_days": 0.75, "p90_days": 0.9}
 TABLE = "core_eoir__asylum_applications"
 COHORT_OUTCOMES = ("grant", "deny", "other", "pending")
 
@@ -138,24 +138,6 @@ def backlog(question: ApplicationQuestion | None = None, *, at: date | None = No
     return _answer(counts, home, engine, question, "backlog",
                    f"asylum applications filed on or before {at} without a final decision by "
                    "then; cases = distinct IDNCASE among them", at=at)
-
-
-def kaplan_meier(durations: list[tuple[int, int, int]]) -> dict[str, int | None]:
-    """Percentiles of time to event from (days, events, censored) counts, one row per day.
-
-    >>> kaplan_meier([(10, 1, 0), (20, 0, 1), (30, 1, 0), (40, 1, 0)])["median_days"]
-    30
-    """
-    at_risk = sum(events + censored for _, events, censored in durations)
-    survival, result = 1.0, dict.fromkeys(PERCENTILES)
-    for days, events, censored in sorted(durations):
-        if events and at_risk:
-            survival *= 1 - events / at_risk
-            for name, share in PERCENTILES.items():
-                if result[name] is None and survival <= 1 - share + 1e-12:
-                    result[name] = days
-        at_risk -= events + censored
-    return result
 
 
 def time_to_decision(question: ApplicationQuestion | None = None, *, home: Path | None = None,

@@ -135,6 +135,8 @@ QUARANTINE_REASONS = CodeTable(
     Code("missing-value", "Missing value", "A column the fact needs is empty."),
     Code("duplicate-fact", "Fact repeated in the file",
          "The same month and dimensions appear twice in one file; the first row was loaded."),
+    Code("bad-date", "Not a date", "A date column holds text that is not a date, or an end "
+         "date before its start."),
     Code("unknown-sheet", "Unknown sheet",
          "A workbook sheet whose layout immtrack does not know; its rows were not loaded."),
 )

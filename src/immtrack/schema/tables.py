@@ -27,6 +27,7 @@ _SQL_TYPES = {
     pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER",
     pa.date32(): "DATE",
     pa.bool_(): "BOOLEAN", pa.timestamp("s", tz="UTC"): "TIMESTAMPTZ",
+    pa.float64(): "DOUBLE", pa.timestamp("s"): "TIMESTAMP",
 }
 
 
@@ -118,6 +119,64 @@ _EOIR_DERIVED_TABLES += (
     ),
 )
 
+_ICE_CAVEAT = ("ICE's statistics are averages it computes; releases overlap and revise "
+               "earlier figures, so every row names its workbook (ice_file_date).")
+_ICE_TABLES = (
+    Table(
+        name="core_ice__facility_population", source="ice",
+        description="Average daily population and length of stay by facility, one row per "
+                    "facility per ICE workbook (release), from the Facilities tab.",
+        fields=("ice_file_date", "ice_pull_date", "fiscal_year", "facility_name", "address",
+                "city", "state_code", "zip", "aor_code", "facility_type", "gender", "adp",
+                "adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d", "adp_male_crim",
+                "alos_days", "detloc", "detloc_match", "release_id", "source_file",
+                "source_line"),
+        current="newest_release", caveats=(_ICE_CAVEAT,)),
+    Table(
+        name="core_ice__monthly", source="ice",
+        description="Monthly national detention figures per ICE workbook: ADP and average "
+                    "stay by agency and criminality, book-ins by arresting agency, book-outs "
+                    "by release reason.",
+        fields=("measure", "category", "subcategory", "month_start", "value", "year_to_date",
+                "ice_file_date", "ice_pull_date", "fiscal_year", "release_id", "source_file",
+                "source_line"),
+        current="newest_release", caveats=(_ICE_CAVEAT,)),
+    Table(
+        name="raw_ice__facility_lists", source="ice",
+        description="Every row of the facility lists as read (2015 ICE list, FOIA list, DDP "
+                    "geocodes), before they are unified by DETLOC.",
+        fields=("list_name", "detloc", "facility_name", "address", "city", "county",
+                "state_code", "zip", "facility_type", "aor_code", "latitude", "longitude",
+                "first_used", "last_used", "release_id", "source_file", "source_line"),
+        current="newest_release"),
+    Table(
+        name="core_ice__facilities", source="ice",
+        description="Every known detention facility, keyed by DETLOC, unified from ICE's 2015 "
+                    "list, the 1978-2017 FOIA list and DDP's manual geocodes.",
+        fields=("detloc", "facility_name", "address", "city", "county", "state_code", "zip",
+                "facility_type", "aor_code", "latitude", "longitude", "first_used",
+                "last_used", "field_sources", "release_id"),
+        current="newest_release"),
+    Table(
+        name="core_ice__offices", source="ice",
+        description="ERO field offices: area of responsibility code, address, coordinates.",
+        fields=("aor_code", "office_name", "address", "latitude", "longitude", "release_id"),
+        current="newest_release"),
+    Table(
+        name="core_ice__aor_counties", source="ice",
+        description="The states and counties each ERO field office covers.",
+        fields=("aor_code", "office_name", "state_name", "county", "notes", "release_id"),
+        current="newest_release"),
+    Table(
+        name="core_ice__stints", source="ice",
+        description="Person-level detention placements (DDP's release of ICE's FOIA data): "
+                    "one row per person per facility placement.",
+        fields=("person_id", "stay_start", "stay_end", "book_in", "book_out", "detloc",
+                "facility_name", "citizenship", "gender", "release_reason", "release_id",
+                "source_file", "source_line"),
+        current="newest_release"),
+)
+
 _SHARED_TABLES = (
     Table(
         name="raw_eoir__lookups",
@@ -155,5 +214,5 @@ _SHARED_TABLES = (
 
 TABLES: dict[str, Table] = {
     table.name: table for table in (*_CBP_TABLES, *_EOIR_RAW_TABLES, *_EOIR_DERIVED_TABLES,
-                                    *_SHARED_TABLES)
+                                    *_ICE_TABLES, *_SHARED_TABLES)
 }
