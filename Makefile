@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 .PHONY: demo test lint docs
 
 demo: $(VENV)/.installed
-	$(BIN)/immtrack demo
+	$(BIN)/immtrack demo --serve
 
 test: $(VENV)/.installed
+	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed

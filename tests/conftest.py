@@ -43,3 +43,20 @@ class Cli:
 @pytest.fixture
 def cli(home: Path) -> Cli:
     return Cli(home)
+
+
+@pytest.fixture(scope="session")
+def web_lake(shared_data: Path, tmp_path_factory) -> Path:
+    """A small lake with every source, for the API and the pages: the real CBP and ICE files,
+    and a generated EOIR release with Russians' FY2023 decisions planted at 85 and 15."""
+    from immtrack.demo import REAL_CBP_FILES
+    from immtrack.ingest import ingest_cbp, ingest_eoir, ingest_ice
+    from immtrack.synth.eoir import PlantedCell, write_eoir_release
+
+    root = tmp_path_factory.mktemp("web")
+    home = root / "home"
+    ingest_cbp(home, [str(shared_data / f) for f in REAL_CBP_FILES], progress=False)
+    write_eoir_release(root / "eoir", 6000, seed=12, planted=[PlantedCell("RU", 2023, 85, 15)])
+    ingest_eoir(home, str(root / "eoir"))
+    ingest_ice(home, shared_data / "ice")
+    return home

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pyarrow as pa
 import typer
 
@@ -13,13 +15,18 @@ from immtrack.schema.series import ENCOUNTER_SERIES
 
 @app.command("demo")
 @friendly_errors
-def demo_command() -> None:
+def demo_command(
+    serve: Annotated[bool, typer.Option(
+        help="Then serve the pages and the API on a local address (printed); Ctrl-C stops.")]
+    = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
+) -> None:
     """Build a demo lake in HOME/demo with no network and print a short headline report.
 
-    Uses the real CBP and DHS OHSS files in ../shared/data when they are beside the checkout;
-    otherwise generates files in CBP's real layout and says so on every figure. Immigration
-    court data are a generated release in EOIR's exact format (no real records are available
-    offline), labelled as such. Running it again changes nothing.
+    Uses the real CBP, DHS OHSS and ICE files in ../shared/data when they are beside the
+    checkout; otherwise generates files in CBP's real layout and says so on every figure.
+    Immigration court data are a generated release in EOIR's exact format (no real records
+    are available offline), labelled as such. Running it again changes nothing.
     """
     with stderr.status("Building the demo lake..."):
         report = build_demo(State.home / "demo")
@@ -62,3 +69,12 @@ def demo_command() -> None:
         f"  immtrack --home {report.home} encounters --help", highlight=False)
     if any(o.status == "refused" for o in report.outcomes):
         raise typer.Exit(1)
+    if serve:
+        import uvicorn
+
+        from immtrack.api.app import create_app
+
+        stdout.print(f"\n[bold]Pages at http://127.0.0.1:{port}/[/bold] (start with "
+                     f"http://127.0.0.1:{port}/nationality/RU; API docs at "
+                     f"http://127.0.0.1:{port}/docs). Ctrl-C stops.", highlight=False)
+        uvicorn.run(create_app(report.home), host="127.0.0.1", port=port, log_level="warning")

@@ -99,6 +99,7 @@ def register_commands() -> None:
         detention_commands,
         encounter_commands,
         eoir_commands,
+        serve_command,
     )
 
 

@@ -110,6 +110,7 @@ def cohort(question: ApplicationQuestion | None = None, *, as_of: date | None = 
         for kind in COHORT_OUTCOMES[:3]}, pending=(~decided).sum().cast("int64"))
     rows = []
     for group in counts.to_pylist():
+        group |= {kind: group[kind] or 0 for kind in COHORT_OUTCOMES}  # an empty slice sums null
         n = sum(group[kind] for kind in COHORT_OUTCOMES)
         for kind in COHORT_OUTCOMES:
             low, high = wilson(group[kind], n)

@@ -1,0 +1,170 @@
+"""Benchmark: the nationality page's API calls over loopback, at 1 and 20 concurrent clients,
+and the time to the first chart on screen in headless Chromium.
+
+The server runs as its own process (`immtrack serve`) over a large lake: the 5M-case
+generated EOIR release of bench/metrics.py plus the real CBP and ICE files. Two kinds of load:
+"repeated" asks the page's seven calls again and again (what a shared link gets: answers come
+from the cache), "distinct" makes every request a question never asked before (a different
+nationality and a different end date each time), so every answer is computed. Reports p50,
+p95 and errors per run.
+
+    .venv/bin/python bench/api.py --lake /tmp/bench/lake-5000000 --shared ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+PAGE_CALLS = (
+    "/api/encounters?citizenship={name}&region=southwest&start=2019-10&by=month",
+    "/api/asylum?nationality={code}&since=2022-02-24",
+    "/api/asylum?nationality={code}&by=fiscal_year&definition=merits"
+    "&definition=eoir_completion&definition=protection",
+    "/api/applications/filings?nationality={code}&by=filed_fy",
+    "/api/applications/cohort?nationality={code}&since=2022-02-24",
+    "/api/applications/backlog?nationality={code}",
+    "/api/applications/time-to-decision?nationality={code}&by=custody",
+)
+NATIONALITIES = (("RU", "RUSSIA"), ("UE", "UKRAINE"), ("MX", "MEXICO"), ("CH", "CHINA"),
+                 ("IN", "INDIA"), ("HO", "HONDURAS"), ("GT", "GUATEMALA"),
+                 ("ES", "EL SALVADOR"), ("VE", "VENEZUELA"), ("CU", "CUBA"),
+                 ("BR", "BRAZIL"), ("CO", "COLOMBIA"), ("EC", "ECUADOR"), ("HA", "HAITI"))
+
+
+def _ensure_sources(lake: Path, shared: Path) -> None:
+    from immtrack.demo import REAL_CBP_FILES
+    from immtrack.ingest import ingest_cbp, ingest_ice
+
+    ingest_cbp(lake, [str(shared / f) for f in REAL_CBP_FILES], progress=False)
+    ingest_ice(lake, shared / "ice")
+
+
+def _serve(lake: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    immtrack = str(Path(sys.executable).with_name("immtrack"))
+    log = open(Path(tempfile.gettempdir()) / "immtrack-bench-api-server.log", "w")  # noqa: SIM115
+    process = subprocess.Popen([immtrack, "--home", str(lake), "serve", "--port", str(port)],
+                               stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(url + "/openapi.json", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def _unique(path: str, serial: int) -> str:
+    """The same call with an end date no earlier request used."""
+    day = date(2025, 6, 30) - timedelta(days=serial)
+    if path.startswith("/api/encounters"):
+        return f"{path}&end={day.isoformat()[:7]}&component=USBP" if serial % 2 else \
+            f"{path}&end={day.isoformat()[:7]}"
+    return f"{path}&until={day.isoformat()}"
+
+
+def _load(url: str, clients: int, requests: int, distinct: bool) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    serials = itertools.count(_load.serial_base)
+    _load.serial_base += clients * requests
+
+    def client(number: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as session:
+            for i in range(requests):
+                code, name = NATIONALITIES[(number + i) % len(NATIONALITIES)] if distinct \
+                    else NATIONALITIES[0]
+                path = PAGE_CALLS[i % len(PAGE_CALLS)].format(code=code, name=name)
+                if distinct:
+                    path = _unique(path, next(serials))
+                started = time.perf_counter()
+                try:
+                    status = session.get(path).status_code
+                except httpx.TransportError as error:
+                    status = f"{type(error).__name__}"
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    if not isinstance(status, int) or status >= 500 or (
+                            status >= 400 and not distinct):
+                        errors.append(f"{status} {path}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"clients": clients, "load": "distinct" if distinct else "repeated",
+            "requests": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 1),
+            "requests_per_s": round(len(ordered) / wall, 1), "errors": len(errors),
+            "error_kinds": sorted({e.split()[0] for e in errors})}
+
+
+_load.serial_base = 0
+
+
+def _first_chart(url: str) -> float | None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(url + "/nationality/UE")  # warm the browser's cache of the assets
+        started = time.perf_counter()
+        page.goto(url + "/nationality/RU")
+        page.wait_for_selector(".chart[data-rendered] svg", timeout=30000)
+        elapsed = time.perf_counter() - started
+        browser.close()
+    return round(elapsed, 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lake", type=Path, required=True)
+    parser.add_argument("--shared", type=Path, help="ingest the real CBP and ICE files first")
+    parser.add_argument("--requests", type=int, default=70, help="per client")
+    args = parser.parse_args()
+    if args.shared:
+        _ensure_sources(args.lake, args.shared)
+    process, url = _serve(args.lake)
+    try:
+        cold_chart = _first_chart(url)
+        for distinct in (False, True):
+            for clients in (1, 20):
+                print(json.dumps(_load(url, clients, args.requests, distinct)), flush=True)
+        print(json.dumps({"first_chart_s_cold_server": cold_chart,
+                          "first_chart_s_warm": _first_chart(url)}), flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

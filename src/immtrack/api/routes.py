@@ -1,0 +1,164 @@
+"""The JSON API: one route per metric, parameters validated before any query, every answer
+with its provenance, `?format=csv` for a download of the same table.
+
+No SQL is built from what a user sends: parameters become metric questions, and the metrics
+bind values as query parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Literal
+
+import yaml
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from immtrack.api import answers
+from immtrack.claims.model import ClaimFile
+from immtrack.claims.verdicts import check
+from immtrack.errors import QueryError
+from immtrack.lake.listing import releases_table
+from immtrack.metrics.applications import DIMENSIONS as APPLICATION_DIMENSIONS
+from immtrack.metrics.asylum import DIMENSIONS
+from immtrack.metrics.definitions import DEFINITIONS
+from immtrack.metrics.detention import MEASURES, POPULATION_GROUPS
+from immtrack.metrics.encounters import BREAKDOWNS
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Code = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9 ,.'()-]{1,60}$")]
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+Format = Annotated[Literal["json", "csv"], Query(description="json, or csv to download")]
+
+
+def table_response(table, payload: dict, fmt: str, name: str) -> Response:
+    if fmt == "csv":
+        stream = io.StringIO()
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(table.column_names)
+        for row in table.to_pylist():
+            writer.writerow(["" if row[c] is None else row[c] for c in table.column_names])
+        return Response(stream.getvalue(), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="immtrack-{name}.csv"'})
+    return JSONResponse(jsonable(payload))
+
+
+def jsonable(value):
+    """Dates as ISO text, tuples as lists: what JSON can hold."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _checked(values: list[str] | None, allowed, what: str) -> list[str]:
+    values = [v for value in values or [] for v in value.split(",") if v]
+    if unknown := [v for v in values if v not in allowed]:
+        raise QueryError(f"unknown {what} {', '.join(unknown)}; use: {', '.join(allowed)}")
+    return values
+
+
+@router.get("/encounters", summary="Border encounters (CBP, OHSS), from one series")
+def api_encounters(request: Request, citizenship: Code = None, region: Code = None,
+                   component: Code = None, start: Month = None, end: Month = None,
+                   by: Annotated[list[str] | None, Query()] = None,
+                   format: Format = "json") -> Response:
+    table, payload = answers.encounter_answer(
+        request.app.state.home, citizenship=citizenship, region=region, component=component,
+        start=start, end=end, by=_checked(by, BREAKDOWNS, "breakdown"))
+    return table_response(table, payload, format, "encounters")
+
+
+def _slice(nationality, court, judge, custody, represented, since, until, fiscal_year):
+    return dict(nationality=nationality, court=court, judge=judge, custody=custody,
+                represented=represented, since=since, until=until, fiscal_year=fiscal_year)
+
+
+Custody = Annotated[Literal["N", "D", "R"] | None, Query()]
+Day = Annotated[date | None, Query()]
+FiscalYear = Annotated[int | None, Query(ge=1990, le=2100)]
+
+
+@router.get("/asylum", summary="Asylum outcome rates under every definition, with intervals")
+def api_asylum(request: Request, nationality: Code = None, court: Code = None,
+               judge: Code = None, custody: Custody = None, represented: bool | None = None,
+               since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
+               by: Annotated[list[str] | None, Query()] = None,
+               definition: Annotated[list[str] | None, Query()] = None,
+               unit: Literal["decisions", "applications", "cases"] = "decisions",
+               format: Format = "json") -> Response:
+    table, payload = answers.asylum_answer(
+        request.app.state.home, **_slice(nationality, court, judge, custody, represented,
+                                         since, until, fiscal_year),
+        by=_checked(by, DIMENSIONS, "breakdown"),
+        definitions=_checked(definition, DEFINITIONS, "definition") or list(DEFINITIONS),
+        unit=unit)
+    return table_response(table, payload, format, "asylum")
+
+
+@router.get("/applications/{metric}",
+            summary="Asylum filings, cohort outcomes, pending backlog, time to decision")
+def api_applications(request: Request,
+                     metric: Literal["filings", "cohort", "backlog", "time-to-decision"],
+                     nationality: Code = None, court: Code = None, judge: Code = None,
+                     custody: Custody = None, represented: bool | None = None,
+                     since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
+                     by: Annotated[list[str] | None, Query()] = None,
+                     at: Day = None, format: Format = "json") -> Response:
+    options = {"cohort": {"as_of": at}, "backlog": {"at": at}}.get(metric, {})
+    table, payload = answers.application_answer(
+        request.app.state.home, metric, options={k: v for k, v in options.items() if v},
+        **_slice(nationality, court, judge, custody, represented, since, until, fiscal_year),
+        by=_checked(by, APPLICATION_DIMENSIONS, "breakdown"))
+    return table_response(table, payload, format, metric)
+
+
+@router.get("/detention/national", summary="ICE's monthly national detention figures")
+def api_detention_national(request: Request, measure: Literal[MEASURES] = "adp",
+                           category: Code = None, since: Day = None, until: Day = None,
+                           by_release: bool = False, format: Format = "json") -> Response:
+    table, payload = answers.detention_answer(
+        request.app.state.home, "national", measure=measure, category=category, since=since,
+        until=until, by_release=by_release)
+    return table_response(table, payload, format, "detention-national")
+
+
+@router.get("/detention/facilities", summary="Detention population by facility, type, AOR")
+def api_detention_facilities(request: Request,
+                             by: Literal[tuple(POPULATION_GROUPS)] = "facility",
+                             state: Code = None, aor: Code = None,
+                             format: Format = "json") -> Response:
+    table, payload = answers.detention_answer(request.app.state.home, "facilities", by=by,
+                                              state=state, aor=aor)
+    return table_response(table, payload, format, "detention-facilities")
+
+
+@router.get("/detention/findings", summary="What ICE's workbooks contradict")
+def api_detention_findings(request: Request, format: Format = "json") -> Response:
+    table, payload = answers.detention_answer(request.app.state.home, "findings")
+    return table_response(table, payload, format, "detention-findings")
+
+
+@router.get("/releases", summary="Releases in the lake, with rows read, loaded, quarantined")
+def api_releases(request: Request, format: Format = "json") -> Response:
+    table = releases_table(request.app.state.home)
+    return table_response(table, {"rows": table.to_pylist()}, format, "releases")
+
+
+@router.post("/check", summary="Check published claims (a claim file as JSON or YAML)")
+def api_check(request: Request, body: Annotated[str, Body(media_type="text/plain")]
+              ) -> Response:
+    try:
+        claims = ClaimFile.model_validate(yaml.safe_load(body)).claims
+    except (yaml.YAMLError, ValueError) as error:
+        raise QueryError(f"not a claim file: {error}") from None
+    verdicts = check(claims, request.app.state.home)
+    return JSONResponse(jsonable({"verdicts": [v.to_dict() for v in verdicts]}))
+
+

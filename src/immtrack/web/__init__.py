@@ -1,0 +1,1 @@
+"""Pages people read, share and cite: templates, charts and their assets, served by the app."""
