@@ -112,6 +112,26 @@ def test_national_and_facility_population_match_the_raw_tables(lake, shared_data
     assert got == {k: pytest.approx(round(v, 1), abs=0.05) for k, v in expected.items()}
 
 
+def test_criminality_rows_belong_to_the_agency_block_above_them(lake, shared_data):
+    home, _, _ = lake
+    table, _ = detention.national("adp", subcategory="all", since=date(2025, 3, 1),
+                                  until=date(2025, 3, 1), home=home)
+    rows = table.to_pylist()
+    totals = {r["category"]: r["value"] for r in rows if r["subcategory"] is None}
+    assert set(totals) == {"Average", "ICE Average", "CBP Average"}
+    for block, total in totals.items():
+        parts = [r["value"] for r in rows if r["category"] == block and r["subcategory"]]
+        assert len(parts) == 3 and sum(parts) == pytest.approx(total, rel=1e-6), block
+    assert totals["ICE Average"] + totals["CBP Average"] == pytest.approx(totals["Average"],
+                                                                          rel=1e-6)
+    # The same month's total straight from the raw table, newest workbook with March whole.
+    raw = [r for r in pq.read_table(shared_data / STATS / "adp-by-agency-criminality.parquet")
+           .to_pylist() if r["agency"] == "Average" and r["date"] == date(2025, 3, 1)
+           and (r["pull_date"] or r["file_date"]) >= date(2025, 3, 31)]
+    assert totals["Average"] == pytest.approx(max(
+        raw, key=lambda r: (r["file_date"], r["pull_date"]))["adp"])
+
+
 def test_findings_name_what_the_workbooks_contradict(lake, shared_data):
     home, _, _ = lake
     table, _ = detention.findings(home=home)
@@ -151,6 +171,15 @@ def test_distances_are_right_to_the_kilometre(lake, shared_data):
     expected = _cosines_km(float(office["lat"]), float(office["long"]), float(stewart["Lat"]),
                            float(stewart["Lng"]))
     got = distance.between(distance.resolve("AOR:NYC", home), distance.resolve("STWRTGA", home))
+    assert abs(got["km"] - expected) < 1
+    # A county is the mean of its ZIP centres: worked here from the zipcodes package itself.
+    import zipcodes
+    kings = [(float(z["lat"]), float(z["long"])) for z in
+             zipcodes.filter_by(county="Kings County", state="NY")]
+    centre = (sum(p[0] for p in kings) / len(kings), sum(p[1] for p in kings) / len(kings))
+    got = distance.between(distance.resolve("Kings County, NY", home),
+                           distance.resolve("STWRTGA", home))
+    expected = _cosines_km(*centre, float(stewart["Lat"]), float(stewart["Lng"]))
     assert abs(got["km"] - expected) < 1
     nearest = distance.nearest_facilities(distance.resolve("32.0,-84.8", home), limit=3,
                                           home=home).to_pylist()

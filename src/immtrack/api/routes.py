@@ -121,11 +121,12 @@ def api_applications(request: Request,
 
 @router.get("/detention/national", summary="ICE's monthly national detention figures")
 def api_detention_national(request: Request, measure: Literal[MEASURES] = "adp",
-                           category: Code = None, since: Day = None, until: Day = None,
-                           by_release: bool = False, format: Format = "json") -> Response:
+                           category: Code = None, subcategory: Code = None,
+                           since: Day = None, until: Day = None, by_release: bool = False,
+                           format: Format = "json") -> Response:
     table, payload = answers.detention_answer(
-        request.app.state.home, "national", measure=measure, category=category, since=since,
-        until=until, by_release=by_release)
+        request.app.state.home, "national", measure=measure, category=category,
+        subcategory=subcategory, since=since, until=until, by_release=by_release)
     return table_response(table, payload, format, "detention-national")
 
 

