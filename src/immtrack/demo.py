@@ -96,7 +96,7 @@ def detention_summary(home: Path) -> dict:
     from immtrack.metrics.detention import national
 
     table, _ = national("adp", category="Average", home=home)
-    latest = table.to_pylist()[-1]
+    latest = [row for row in table.to_pylist() if row["complete"]][-1]
     return {"month": latest["month"], "adp": latest["value"],
             "workbook": latest["ice_file_date"]}
 

@@ -151,7 +151,19 @@ def test_findings_name_what_the_workbooks_contradict(lake, shared_data):
     kinds = {r["finding"] for r in rows}
     assert kinds == {"facilities do not sum to the national ADP",
                      "year-to-date count fell between workbooks",
-                     "workbook repeats an earlier one"}
+                     "workbook repeats an earlier one",
+                     "national figure belongs to another fiscal year",
+                     "data pulled before the previous workbook's"}
+    # The FY2026 workbook of 2026-01-08 prints FY2020's national ADP (raw tables), is named,
+    # and the national series leaves it out.
+    def national_of(file_date):
+        return max(r["adp_fy_ytd"] for r in adp if r["file_date"] == file_date
+                   and r["agency"] == "Average")
+    assert national_of(date(2026, 1, 8)) == national_of(date(2020, 12, 31))
+    assert any(r["ice_file_date"] == date(2026, 1, 8) and "another fiscal year" in r["finding"]
+               for r in rows)
+    table, _ = detention.national("adp", category="Average", by_release=True, home=home)
+    assert date(2026, 1, 8) not in table.column("ice_file_date").to_pylist()
 
 
 def test_distances_are_right_to_the_kilometre(lake, shared_data):

@@ -6,13 +6,18 @@ Definitions (metric names as in docs/detention.md):
   everyone held on an average day of the month; `avg_stay_days`; `book_ins` by arresting agency;
   `book_outs` by release reason), each month taken from the newest workbook that reports it
   complete (workbooks are ordered by file date, then pull date; a month is complete when it
-  ended by the workbook's pull date), so overlapping releases never count twice;
+  ended by the workbook's pull date; a month no workbook has whole comes from the newest
+  partial one, `complete` false), so overlapping releases never count twice; workbooks
+  whose national figure is another fiscal year's are left out (see `findings`);
   `by_release=True` shows every workbook's value instead, revisions side by side.
 - `facility_population`: average daily population (levels A-D summed) and ICE's average length
   of stay by facility, from one workbook's Facilities tab (the newest by default), summed by
   facility, facility type, AOR or state. A workbook's facility ADP covers its fiscal year to
   date.
-- `findings`: consistency checks over every workbook, reported, never hidden.
+- `findings`: consistency checks over every workbook, reported, never hidden: facility totals
+  against the national figure; fiscal-year-to-date counts that fall between workbooks;
+  workbooks that repeat an earlier one; a national figure equal to another fiscal year's; data
+  pulled before the previous workbook's.
 """
 
 from __future__ import annotations
@@ -33,6 +38,21 @@ POPULATION_GROUPS = {"facility": ("facility_name", "city", "state_code", "detloc
                      "state": ("state_code",)}
 # Workbooks in release order: the same file date can come with different pull dates.
 _WORKBOOK_ORDER = "ice_file_date, ice_pull_date NULLS FIRST"
+# Workbooks whose national ADP is exactly an earlier fiscal year's: their national tabs hold
+# another year's figures, so `national` leaves them out (and `findings` names them).
+_NATIONAL_BY_WORKBOOK = """
+    SELECT ice_file_date, ice_pull_date, any_value(fiscal_year) AS fiscal_year,
+           max(year_to_date) AS national_adp
+    FROM core_ice__monthly WHERE measure = 'adp' AND category = 'Average'
+      AND subcategory IS NULL GROUP BY ALL"""
+_MISDATED = f"""
+    SELECT n.ice_file_date, n.ice_pull_date,
+           printf('FY%d workbook prints %.1f, the FY%d figure of the workbook of %s',
+                  n.fiscal_year, n.national_adp, o.fiscal_year, o.ice_file_date) AS detail
+    FROM ({_NATIONAL_BY_WORKBOOK}) n JOIN ({_NATIONAL_BY_WORKBOOK}) o
+      ON n.national_adp = o.national_adp AND n.fiscal_year > o.fiscal_year
+    QUALIFY row_number() OVER (PARTITION BY n.ice_file_date, n.ice_pull_date
+                               ORDER BY o.ice_file_date) = 1"""
 
 
 def _provenance(con, metric: str, definition: str, **filters) -> dict:
@@ -62,13 +82,17 @@ def national(measure: str = "adp", *, category: str | None = None,
     con = reader(home or default_home())
     provenance = _provenance(
         con, "national", f"ICE's monthly {measure} per category; each month from the newest "
-        "workbook reporting it" + (" (every workbook shown)" if by_release else ""),
+        "workbook reporting it complete, leaving out workbooks that print another fiscal "
+        "year's national figure" + (" (every workbook shown)" if by_release else ""),
         measure=measure, category=category, subcategory=subcategory, since=since,
         until=until)
     # Workbooks print the whole fiscal year: months after the data pull are placeholders, and
-    # the month of the pull is partial; only months complete by the pull are read.
+    # the month of the pull is partial (used only when no workbook has it whole).
     conditions = ["measure = ?", "value IS NOT NULL",
-                  "last_day(month_start) <= coalesce(ice_pull_date, ice_file_date)"]
+                  "month_start <= coalesce(ice_pull_date, ice_file_date)",
+                  f"""NOT EXISTS (SELECT 1 FROM ({_MISDATED}) m
+                      WHERE m.ice_file_date = t.ice_file_date
+                        AND m.ice_pull_date IS NOT DISTINCT FROM t.ice_pull_date)"""]
     params: list = [measure]
     if subcategory is None:
         conditions.append("(subcategory IS NULL OR subcategory = 'Total')")
@@ -81,15 +105,17 @@ def national(measure: str = "adp", *, category: str | None = None,
             conditions.append(clause)
             params.append(value)
     where = " AND ".join(conditions)
-    columns = "strftime(month_start, '%Y-%m') AS month, category, subcategory, value"
+    columns = ("strftime(month_start, '%Y-%m') AS month, category, subcategory, value, "
+               "last_day(month_start) <= coalesce(ice_pull_date, ice_file_date) AS complete, "
+               "ice_file_date, ice_pull_date")
     if by_release:
-        sql = (f"SELECT {columns}, ice_file_date, ice_pull_date FROM core_ice__monthly "
-               f"WHERE {where} ORDER BY month, category, subcategory, {_WORKBOOK_ORDER}")
+        sql = (f"SELECT {columns} FROM core_ice__monthly t WHERE {where} "
+               f"ORDER BY month, category, subcategory, {_WORKBOOK_ORDER}")
     else:
-        sql = (f"SELECT {columns}, ice_file_date, ice_pull_date FROM core_ice__monthly "
-               f"WHERE {where} QUALIFY row_number() OVER (PARTITION BY month_start, category, "
-               f"subcategory ORDER BY ice_file_date DESC, ice_pull_date DESC NULLS LAST, "
-               f"source_line) = 1 ORDER BY month, category, subcategory")
+        sql = (f"SELECT {columns} FROM core_ice__monthly t WHERE {where} "
+               "QUALIFY row_number() OVER (PARTITION BY month_start, category, subcategory "
+               "ORDER BY complete DESC, ice_file_date DESC, ice_pull_date DESC NULLS LAST, "
+               "source_line) = 1 ORDER BY month, category, subcategory")
     table = con.sql(sql, params=params).to_arrow_table()
     if table.num_rows == 0:
         raise QueryError(f"no {measure} figures for those filters; categories: " + ", ".join(
@@ -188,5 +214,19 @@ def findings(home: Path | None = None) -> tuple[pa.Table, dict]:
                            sum(hash(facility_name, adp, alos_days)) AS content
                     FROM core_ice__facility_population GROUP BY ALL))
         WHERE ice_file_date <> first_file
+        UNION ALL
+        SELECT 'national figure belongs to another fiscal year', ice_file_date,
+               ice_pull_date, detail FROM ({_MISDATED})
+        UNION ALL
+        SELECT 'data pulled before the previous workbook''s', ice_file_date, ice_pull_date,
+               printf('pulled %s, after a workbook of %s pulled %s', ice_pull_date,
+                      previous_file, previous_pull)
+        FROM (SELECT DISTINCT ice_file_date, ice_pull_date,
+                     lag(ice_file_date) OVER w AS previous_file,
+                     lag(ice_pull_date) OVER w AS previous_pull
+              FROM (SELECT DISTINCT ice_file_date, ice_pull_date
+                    FROM core_ice__facility_population)
+              WINDOW w AS (ORDER BY {_WORKBOOK_ORDER}))
+        WHERE ice_pull_date < previous_pull
         ORDER BY finding, ice_file_date""").to_arrow_table()
     return rows, provenance
