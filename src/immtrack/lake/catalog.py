@@ -8,6 +8,7 @@ publish while a server is answering questions.
 
 from __future__ import annotations
 
+import atexit
 import functools
 from pathlib import Path
 
@@ -130,6 +131,10 @@ def connect(home: Path) -> duckdb.DuckDBPyConnection:
 @functools.lru_cache(maxsize=8)
 def _shared(home: Path, catalog_version: int) -> duckdb.DuckDBPyConnection:
     return connect(home)
+
+
+# Close the shared connections before the interpreter tears DuckDB's bindings down.
+atexit.register(_shared.cache_clear)
 
 
 def reader(home: Path) -> duckdb.DuckDBPyConnection:
