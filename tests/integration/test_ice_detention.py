@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -235,7 +236,8 @@ def test_stays_and_transfers_from_a_hand_made_file(tmp_path, shared_data):
     assert abs(moves.to_pylist()[0]["km"] - expected) < 1
 
 
-def test_ice_workbooks_are_found_by_tab_and_header(tmp_path):
+def _ice_workbook(folder: Path) -> Path:
+    """A workbook in ICE's own layout, with its facility rows 7 and 8."""
     # ICE's own layout: title rows above the header, a tab name with a trailing space.
     book = openpyxl.Workbook()
     book.active.title = "Detention FY22"
@@ -250,13 +252,35 @@ def test_ice_workbooks_are_found_by_tab_and_header(tmp_path):
                  88081, "ELP", "IGSA", "Male", 50, 0, 0, 0, 0, 21.0],
                 [], ["Footnote: ADP rounded"]):
         sheet.append(row)
-    path = tmp_path / "FY22_detentionStats_09292022.xlsx"
+    path = folder / "FY22_detentionStats_09292022.xlsx"
     book.save(path)
-    rows, tab = read_ice_workbook(path)
+    return path
+
+
+def test_ice_workbooks_are_found_by_tab_and_header(tmp_path):
+    rows, tab = read_ice_workbook(_ice_workbook(tmp_path))
     assert tab == "Facilities FY22 "
     assert [(r["name"], r["level_a"], r["source_line"]) for r in rows] == [
         ("STEWART DETENTION CENTER", 100.5, 7), ("OTERO COUNTY PROCESSING CENTER", 50, 8)]
     assert rows[0]["file_date"] == date(2022, 9, 29) and rows[0]["fiscal_year"] == 2022
+
+
+def test_an_ice_workbook_in_the_folder_is_ingested_beside_the_ddp_tables(tmp_path,
+                                                                        shared_data):
+    folder = tmp_path / "ice"
+    shutil.copytree(shared_data / "ice", folder)
+    workbook = _ice_workbook(folder)
+    home = tmp_path / "home"
+    ingest_ice(home, folder)
+    rows = reader(home).execute(
+        "SELECT facility_name, adp, detloc FROM core_ice__facility_population "
+        "WHERE source_file = ? ORDER BY facility_name", [workbook.name]).fetchall()
+    # Stewart: 100.5 + 20 + 10 + 5 = 135.5, matched to its DETLOC by name and state.
+    assert rows == [("OTERO COUNTY PROCESSING CENTER", 50.0, rows[0][2]),
+                    ("STEWART DETENTION CENTER", 135.5, "STWRTGA")]
+    files = dict(reader(home).execute("SELECT file_name, rows_loaded FROM release_files")
+                 .fetchall())
+    assert files[workbook.name] == 2
 
 
 def test_the_cli_answers(lake, cli):
