@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import shutil
 from datetime import date
@@ -284,7 +285,7 @@ def test_an_ice_workbook_in_the_folder_is_ingested_beside_the_ddp_tables(tmp_pat
 
 
 def test_the_cli_answers(lake, cli):
-    home, _, _ = lake
+    home = lake[0]
     cli.home = home
     result = cli("distance", "AOR:NYC", "STWRTGA", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -292,3 +293,14 @@ def test_the_cli_answers(lake, cli):
     assert cli("detention", "facilities", "--by", "planet").exit_code == 2
     assert cli("distance", "Nowhere, ZZ").exit_code == 2
     assert cli("detention", "findings", "--format", "csv").stdout.startswith("finding,")
+    stays_json = json.loads(cli("detention", "stays", "--format", "json").stdout)
+    assert stays_json["provenance"]["releases"][0]["is_synthetic"] is True  # generated stints
+    # Stays counted from the raw file: distinct (person, stay book-in), planted bad rows out.
+    _, planted, stints = lake
+    bad = {p["line"] for p in planted}
+    with open(stints, newline="") as stream:
+        raw_stays = {(r["unique_identifier"], r["stay_book_in_date_time"])
+                     for line, r in enumerate(csv.DictReader(stream), 2) if line not in bad}
+    assert sum(r["stays"] for r in stays_json["rows"]) == len(raw_stays)
+    moves = cli("detention", "transfers", "--list", "--format", "csv").stdout
+    assert moves.startswith("person_id,stay_start,from_detloc,to_detloc")

@@ -6,6 +6,8 @@ so a question can move from one metric to the next unchanged.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from datetime import date
 from typing import Annotated
 
@@ -70,13 +72,38 @@ ApplicationBy = Annotated[list[str] | None, typer.Option(
     help="Break down by: " + ", ".join(APPLICATION_DIMENSIONS) + ".")]
 
 
-def _slice(nationality, court, hearing_location, judge, custody, ever_detained, case_type,
-           affirmative, riders, represented, represented_at, since, until, fiscal_year) -> dict:
-    return dict(nationality=nationality, court=court, hearing_location=hearing_location,
-                judge=judge, custody=custody, ever_detained=ever_detained, case_type=case_type,
-                affirmative=affirmative, rider=riders, represented=represented,
-                represented_at=represented_at, since=parse_day(since), until=parse_day(until),
-                fiscal_year=fiscal_year)
+# The options every asylum command shares: name -> (annotation, default).
+SLICE_OPTIONS = {
+    "nationality": (Nationality, None), "court": (Court, None),
+    "hearing_location": (HearingLocation, None), "judge": (Judge, None),
+    "custody": (Custody, None), "ever_detained": (EverDetained, None),
+    "case_type": (CaseType, None), "affirmative": (Affirmative, None), "riders": (Riders, None),
+    "represented": (Represented, None), "represented_at": (RepresentedAt, "ever"),
+    "since": (Since, None), "until": (Until, None), "fiscal_year": (FiscalYear, None),
+}
+
+
+def with_slice_options(command):
+    """Give a command the shared slice options; it receives them as `slice_options`, the
+    keyword arguments of a metrics Slice, so each option is declared once for every command."""
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                annotation=annotation)
+              for name, (annotation, default) in SLICE_OPTIONS.items()]
+    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+           for p in inspect.signature(command, eval_str=True).parameters.values()
+           if p.name != "slice_options"]
+
+    @functools.wraps(command)
+    def wrapper(**options):
+        chosen = {name: options.pop(name) for name in SLICE_OPTIONS}
+        chosen["rider"] = chosen.pop("riders")
+        chosen["since"], chosen["until"] = parse_day(chosen["since"]), parse_day(chosen["until"])
+        return command(slice_options=chosen, **options)
+
+    parameters = [*shared, *own]
+    wrapper.__signature__ = inspect.Signature(parameters)
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
 
 
 def _notes(provenance: dict) -> list[str]:
@@ -94,13 +121,9 @@ def _emit(table, provenance: dict, fmt: Format, title: str, extra: list[str] = (
 
 @app.command("asylum")
 @friendly_errors
+@with_slice_options
 def asylum_command(
-    nationality: Nationality = None, court: Court = None,
-    hearing_location: HearingLocation = None, judge: Judge = None, custody: Custody = None,
-    ever_detained: EverDetained = None, case_type: CaseType = None,
-    affirmative: Affirmative = None, riders: Riders = None, represented: Represented = None,
-    represented_at: RepresentedAt = "ever", since: Since = None, until: Until = None,
-    fiscal_year: FiscalYear = None,
+    slice_options: dict,
     by: Annotated[list[str] | None, typer.Option(
         help="Break down by: " + ", ".join(DIMENSIONS) + ".")] = None,
     definition: Annotated[list[str] | None, typer.Option(
@@ -133,10 +156,7 @@ def asylum_command(
         immtrack asylum --nationality RU --by represented_at_first_hearing --unit cases
     """
     question = AsylumQuestion(
-        **_slice(nationality, court, hearing_location, judge, custody, ever_detained,
-                 case_type, affirmative, riders, represented, represented_at, since, until,
-                 fiscal_year),
-        by=split_list(by), definitions=split_list(definition) or tuple(DEFINITIONS),
+        **slice_options, by=split_list(by), definitions=split_list(definition) or tuple(DEFINITIONS),
         unit=unit, date_basis=date_basis)
     answer = asylum(question, home=State.home, engine=engine, spark_master=spark_master)
     _emit(answer.table, answer.provenance, fmt, "Asylum outcomes",
@@ -144,19 +164,15 @@ def asylum_command(
            f"unit: {unit} ({', '.join(UNITS)})"])
 
 
-def _application_question(by, *slice_options) -> ApplicationQuestion:
-    return ApplicationQuestion(**_slice(*slice_options), by=split_list(by))
+def _application_question(slice_options: dict, by) -> ApplicationQuestion:
+    return ApplicationQuestion(**slice_options, by=split_list(by))
 
 
 @app.command("filings")
 @friendly_errors
+@with_slice_options
 def filings_command(
-    nationality: Nationality = None, court: Court = None,
-    hearing_location: HearingLocation = None, judge: Judge = None, custody: Custody = None,
-    ever_detained: EverDetained = None, case_type: CaseType = None,
-    affirmative: Affirmative = None, riders: Riders = None, represented: Represented = None,
-    represented_at: RepresentedAt = "ever", since: Since = None, until: Until = None,
-    fiscal_year: FiscalYear = None, by: ApplicationBy = None, engine: Engine = "duckdb",
+    slice_options: dict, by: ApplicationBy = None, engine: Engine = "duckdb",
     spark_master: SparkMaster = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Asylum applications filed in immigration court, as applications and as cases.
@@ -166,9 +182,7 @@ def filings_command(
 
     Example: immtrack filings --nationality RU --since 2022-02-24 --by filed_fy
     """
-    question = _application_question(by, nationality, court, hearing_location, judge, custody,
-                                     ever_detained, case_type, affirmative, riders,
-                                     represented, represented_at, since, until, fiscal_year)
+    question = _application_question(slice_options, by)
     table, provenance = filings(question, home=State.home, engine=engine,
                                 spark_master=spark_master)
     _emit(table, provenance, fmt, "Asylum applications filed")
@@ -176,13 +190,9 @@ def filings_command(
 
 @app.command("cohort")
 @friendly_errors
+@with_slice_options
 def cohort_command(
-    nationality: Nationality = None, court: Court = None,
-    hearing_location: HearingLocation = None, judge: Judge = None, custody: Custody = None,
-    ever_detained: EverDetained = None, case_type: CaseType = None,
-    affirmative: Affirmative = None, riders: Riders = None, represented: Represented = None,
-    represented_at: RepresentedAt = "ever", since: Since = None, until: Until = None,
-    fiscal_year: FiscalYear = None, by: ApplicationBy = None,
+    slice_options: dict, by: ApplicationBy = None,
     as_of: Annotated[str | None, typer.Option(
         help="Outcomes as of this date (default: the release's last date of data).")] = None,
     engine: Engine = "duckdb", spark_master: SparkMaster = None,
@@ -196,9 +206,7 @@ def cohort_command(
 
     Example: immtrack cohort --nationality RU --since 2022-02-24 --as-of 2024-09-30
     """
-    question = _application_question(by, nationality, court, hearing_location, judge, custody,
-                                     ever_detained, case_type, affirmative, riders,
-                                     represented, represented_at, since, until, fiscal_year)
+    question = _application_question(slice_options, by)
     table, provenance = cohort(question, as_of=parse_day(as_of), home=State.home,
                                engine=engine, spark_master=spark_master)
     _emit(table, provenance, fmt, "Outcomes of an application cohort")
@@ -206,13 +214,9 @@ def cohort_command(
 
 @app.command("backlog")
 @friendly_errors
+@with_slice_options
 def backlog_command(
-    nationality: Nationality = None, court: Court = None,
-    hearing_location: HearingLocation = None, judge: Judge = None, custody: Custody = None,
-    ever_detained: EverDetained = None, case_type: CaseType = None,
-    affirmative: Affirmative = None, riders: Riders = None, represented: Represented = None,
-    represented_at: RepresentedAt = "ever", since: Since = None, until: Until = None,
-    fiscal_year: FiscalYear = None, by: ApplicationBy = None,
+    slice_options: dict, by: ApplicationBy = None,
     at: Annotated[str | None, typer.Option(
         help="Pending on this date (default: the release's last date of data).")] = None,
     engine: Engine = "duckdb", spark_master: SparkMaster = None,
@@ -225,9 +229,7 @@ def backlog_command(
 
     Example: immtrack backlog --at 2023-09-30 --by nationality
     """
-    question = _application_question(by, nationality, court, hearing_location, judge, custody,
-                                     ever_detained, case_type, affirmative, riders,
-                                     represented, represented_at, since, until, fiscal_year)
+    question = _application_question(slice_options, by)
     table, provenance = backlog(question, at=parse_day(at), home=State.home, engine=engine,
                                 spark_master=spark_master)
     _emit(table, provenance, fmt, "Pending asylum applications")
@@ -235,13 +237,9 @@ def backlog_command(
 
 @app.command("time-to-decision")
 @friendly_errors
+@with_slice_options
 def time_to_decision_command(
-    nationality: Nationality = None, court: Court = None,
-    hearing_location: HearingLocation = None, judge: Judge = None, custody: Custody = None,
-    ever_detained: EverDetained = None, case_type: CaseType = None,
-    affirmative: Affirmative = None, riders: Riders = None, represented: Represented = None,
-    represented_at: RepresentedAt = "ever", since: Since = None, until: Until = None,
-    fiscal_year: FiscalYear = None, by: ApplicationBy = None, engine: Engine = "duckdb",
+    slice_options: dict, by: ApplicationBy = None, engine: Engine = "duckdb",
     spark_master: SparkMaster = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Days from filing an asylum application to the court's decision, pending cases counted.
@@ -252,9 +250,7 @@ def time_to_decision_command(
 
     Example: immtrack time-to-decision --nationality RU --by custody
     """
-    question = _application_question(by, nationality, court, hearing_location, judge, custody,
-                                     ever_detained, case_type, affirmative, riders,
-                                     represented, represented_at, since, until, fiscal_year)
+    question = _application_question(slice_options, by)
     table, provenance = time_to_decision(question, home=State.home, engine=engine,
                                          spark_master=spark_master)
     _emit(table, provenance, fmt, "Time to decision (days)")

@@ -138,8 +138,7 @@ def stays_command(
     """Length of detention stays from person-level records: median and 90th percentile, with
     stays still open counted (Kaplan-Meier), by citizenship or another group."""
     table = stays.length_of_stay(by, citizenship=citizenship, home=State.home)
-    _emit(table, _person_provenance("length_of_stay", stays.__doc__), fmt,
-          "Length of stay (days)")
+    _emit(table, _person_provenance("length_of_stay"), fmt, "Length of stay (days)")
 
 
 @detention_app.command("transfers")
@@ -155,15 +154,14 @@ def transfers_command(
     """Transfers between facilities within a detention stay, and how far each one moved a
     person (great-circle km)."""
     summary, listing = stays.transfers(by, citizenship=citizenship, home=State.home)
-    _emit(listing if moves else summary, _person_provenance("transfers", stays.__doc__), fmt,
-          "Transfers")
+    _emit(listing if moves else summary, _person_provenance("transfers"), fmt, "Transfers")
 
 
-def _person_provenance(metric: str, definition: str) -> dict:
+def _person_provenance(metric: str) -> dict:
     release = reader(State.home).execute(
         """SELECT release_id, release_label, is_synthetic FROM release_order
            WHERE source = 'ice' ORDER BY release_rank DESC LIMIT 1""").fetchall()
-    return {"metric": metric, "definition": " ".join(definition.split()[:60]) + " ...",
+    return {"metric": metric, "definition": stays.DEFINITIONS[metric],
             "releases": [dict(zip(("release_id", "label", "is_synthetic"), row, strict=True))
                          for row in release]}
 

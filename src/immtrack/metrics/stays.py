@@ -25,6 +25,13 @@ from immtrack.metrics.distance import facility_place, haversine_km
 from immtrack.metrics.survival import kaplan_meier
 
 GROUPS = ("citizenship", "gender", "release_reason")
+DEFINITIONS = {
+    "length_of_stay": "days from a stay's book-in to its book-out (a stay = one person's "
+                      "placements sharing a stay book-in); open stays censored at the file's "
+                      "last recorded moment; Kaplan-Meier median and 90th percentile",
+    "transfers": "moves between successive placements of one stay at different facilities; "
+                 "distance = great-circle km between the two facilities",
+}
 
 
 def _stints(home: Path, citizenship: str | None) -> list[tuple]:
