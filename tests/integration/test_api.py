@@ -87,3 +87,10 @@ def test_the_openapi_document_lists_every_route(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/asylum", "/api/encounters", "/api/applications/{metric}",
             "/api/detention/national", "/api/check"} <= set(paths)
+
+
+def test_the_nationality_page_says_why_detention_is_missing(client):
+    # The web lake holds ICE's workbooks but no person-level records: the page says so.
+    page = client.get("/nationality/RU").text
+    assert "Length of ICE detention, Russia citizens" in page
+    assert "no person-level detention records" in page

@@ -24,6 +24,7 @@ from immtrack.claims.verdicts import check
 from immtrack.errors import QueryError
 from immtrack.lake.catalog import reader
 from immtrack.lake.listing import releases_table
+from immtrack.metrics import stays
 from immtrack.metrics.definitions import DEFINITIONS, SMALL_N
 from immtrack.web import charts
 from immtrack.web.figures import Figure, cell
@@ -157,7 +158,25 @@ def nationality_page(request: Request, code: str) -> HTMLResponse:
                                   ["fiscal_year"], _slice_params(nationality=code),
                                   chart_x="fiscal_year"))
     figures += _application_figures(request, code)
+    figures.append(_detention_figure(request, name))
     return page(request, "nationality.html", code=code, name=name, figures=figures)
+
+
+def _detention_figure(request: Request, name: str) -> Figure:
+    """Length of detention for this citizenship, when person-level records are in the lake
+    (ICE's own workbooks hold no nationality)."""
+    title = f"Length of ICE detention, {name.title()} citizens"
+    try:
+        table = stays.length_of_stay(None, citizenship=name, home=request.app.state.home)
+    except QueryError as error:
+        return Figure("detention", title, [], [], {}, "/api/detention/national",
+                      note=f"Not available: {error}. ICE's detention statistics do not break "
+                           "detention down by nationality.")
+    provenance = {"definition": stays.DEFINITIONS["length_of_stay"],
+                  "releases": releases_table(request.app.state.home, "ice").to_pylist()[-1:]}
+    return Figure("detention", title, table.to_pylist(), table.column_names, provenance,
+                  "/api/detention/national", definition="detention",
+                  note=None if table.num_rows else f"No stays of {name.title()} citizens.")
 
 
 def _application_figures(request: Request, code: str) -> list[Figure]:
