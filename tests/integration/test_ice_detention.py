@@ -304,3 +304,11 @@ def test_the_cli_answers(lake, cli):
     assert sum(r["stays"] for r in stays_json["rows"]) == len(raw_stays)
     moves = cli("detention", "transfers", "--list", "--format", "csv").stdout
     assert moves.startswith("person_id,stay_start,from_detloc,to_detloc")
+    invented = stints.parent / "invented.csv"
+    result = cli("synth", "stints", "--out", str(invented), "--people", "20")
+    assert result.exit_code == 0, result.output
+    with open(invented, newline="") as stream:
+        codes = {r["detention_facility_code"] for r in csv.DictReader(stream)}
+    listed = {r[0] for r in reader(home).execute("SELECT detloc FROM core_ice__facilities")
+              .fetchall()}
+    assert codes <= listed  # placements only at facilities the lists know
