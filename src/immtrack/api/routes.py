@@ -91,7 +91,8 @@ def api_asylum(request: Request, nationality: Code = None, court: Code = None,
                since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
                by: Annotated[list[str] | None, Query()] = None,
                definition: Annotated[list[str] | None, Query()] = None,
-               unit: Literal["decisions", "applications", "cases"] = "decisions",
+               unit: Literal["decisions", "applications", "cases", "case_fiscal_year",
+                             "initial_completions"] | None = None,
                format: Format = "json") -> Response:
     table, payload = answers.asylum_answer(
         request.app.state.home, **_slice(nationality, court, judge, custody, represented,

@@ -61,7 +61,7 @@ def names(request: Request, lookup: str) -> dict[str, str]:
 def _asylum_figure(request, key, title, by, params, chart_x=None, definitions=None):
     definitions = definitions or RATE_DEFINITIONS
     table, payload = answers.asylum_answer(request.app.state.home, **params, by=by,
-                                           definitions=definitions, unit="decisions")
+                                           definitions=definitions, unit=None)
     rows = table.to_pylist()
     api_params = {k: (v.isoformat() if isinstance(v, date) else v)
                   for k, v in params.items()} | {"by": by, "definition": definitions}
