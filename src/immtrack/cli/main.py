@@ -100,6 +100,7 @@ def register_commands() -> None:
         encounter_commands,
         eoir_commands,
         serve_command,
+        update_commands,
     )
 
 
