@@ -105,10 +105,12 @@ def update_command(
                     "files": [vars(f) for f in report.files],
                     "changes": [c.to_dict() for c in changes]})
         raise typer.Exit(report.exit_code)
+    ingested = ("published", "in lake")
     rows = [{"publication": f.publication, "file": f.file_name, "status": f.status,
-             "release_id": f.release_id, "rows_loaded": f.rows_loaded,
-             "rows_quarantined": f.rows_quarantined, "message": f.message}
-            for f in report.files]
+             "release_id": f.release_id,
+             "rows_loaded": f.rows_loaded if f.status in ingested else None,
+             "rows_quarantined": f.rows_quarantined if f.status in ingested else None,
+             "message": f.message} for f in report.files]
     if rows:
         emit(pa.Table.from_pylist(rows), fmt,
              title="Would fetch" if report.dry_run else f"Update of {State.home}")
@@ -226,7 +228,7 @@ def publications_command(fmt: FormatOption = Format.table) -> None:
                                   if f.publication == p.code and f.release_id)})
     table = pa.Table.from_pylist(rows)
     if fmt is Format.table:
-        table = table.select(["publication", "agency", "title", "listing_url", "cadence",
+        table = table.select(["publication", "agency", "listing_url", "cadence",
                               "last_checked", "last_status", "files_ingested"])
     emit(table, fmt, payload=rows, title="Watched publications",
          notes=["Override a page with --listing CODE=URL or the env_var column's variable."])

@@ -99,7 +99,10 @@ class ReleaseChanges:
     def title(self) -> str:
         kind = "GENERATED " if self.is_synthetic else ""
         summary = ""
-        if self.source == "cbp" and (head := self.headline_series):
+        head = self.headline_series if self.source == "cbp" else None
+        if head and self.previous_release is None:
+            summary = f": first release, {_count(len(head.added), 'month')}"
+        elif head:
             summary = (f": {_count(len(head.added), 'month')} added, "
                        f"{_count(len(head.revisions), 'month')} revised")
         elif self.previous_release is None:
