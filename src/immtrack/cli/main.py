@@ -27,7 +27,7 @@ app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="markdown", pretty_exceptions_enable=False,
     add_completion=False,
     epilog="Exit codes: 0 done, 1 unusable file or failed download, 2 bad question or option, "
-           "3 no lake or lake busy.",
+           "3 no lake or lake busy, 4 (update) nothing new.",
 )
 ingest_app = typer.Typer(
     help="Read a public release into the lake, one source at a time (cbp, eoir); every row is "
