@@ -386,3 +386,19 @@ def test_update_state_is_in_the_lake_home_and_written_whole(cli, small_site):
     shutil.rmtree(cli.home / "downloads")  # downloads may go: the state says what is current
     code, _ = _update(cli, small_site, codes=CHEAP)
     assert code == EXIT_NOTHING_NEW
+
+
+def test_a_changed_file_the_reader_refuses_stays_failed_until_fixed(cli, small_site):
+    assert _update(cli, small_site, codes=("cbp-southwest",))[0] == EXIT_UPDATED
+    good = small_site.site.files[SBO_AUG].body
+    small_site.site.publish(SBO_AUG, b"Year,Count\r\n2025,12\r\n")  # a layout CBP never used
+    for _ in range(2):  # refused, and refused again: never taken for current
+        code, report = _update(cli, small_site, codes=("cbp-southwest",))
+        assert code == EXIT_FAILED
+        assert _statuses(report) == {"sbo-encounters-fy22-fy25-aug.csv": "failed"}
+        assert "sbo-encounters-fy22-fy25-aug.csv" in report["failures"][0]
+    small_site.site.publish(SBO_AUG, good)
+    code, report = _update(cli, small_site, codes=("cbp-southwest",))
+    assert code == EXIT_NOTHING_NEW and _statuses(report) == {
+        "sbo-encounters-fy22-fy25-aug.csv": "current"}
+    assert _labels(cli.home) == ["sbo-encounters-fy22-fy25-aug.csv"]

@@ -10,6 +10,7 @@ without its bytes; servers that refuse HEAD get a GET that is closed after the h
 from __future__ import annotations
 
 import email.utils
+import http.client
 import urllib.error
 import urllib.request
 import zipfile
@@ -92,7 +93,10 @@ def read_listing(page_url: str, publication: Publication, *, timeout: float = 30
     (links without a date keep page order, after dated ones). Raises DownloadError when the
     page cannot be read and BadFileError when it is not an HTML page."""
     with _request(page_url, timeout=timeout) as response:
-        body = response.read(MAX_PAGE_BYTES)
+        try:
+            body = response.read(MAX_PAGE_BYTES)
+        except (OSError, http.client.HTTPException) as error:
+            raise DownloadError(f"{page_url}: the page broke off ({error})") from None
         charset = response.headers.get_content_charset() or "utf-8"
         kind = response.headers.get_content_type()
     if kind not in ("text/html", "application/xhtml+xml", "text/plain"):

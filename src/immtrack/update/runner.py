@@ -171,7 +171,7 @@ class Updater:
         self.say(f"{publication.code}: reading {page}")
         try:
             links = read_listing(page, publication, timeout=self.timeout)
-        except ImmtrackError as error:
+        except (ImmtrackError, OSError) as error:
             result.status, result.message = "failed", str(error)
         else:
             if not links:
@@ -189,7 +189,7 @@ class Updater:
         for link in links:
             try:
                 outcome = self.check_file(publication, link, state)
-            except ImmtrackError as error:
+            except (ImmtrackError, OSError) as error:  # OSError: disk full, a socket error
                 outcome = FileResult(publication.code, link.url, link.file_name, "failed",
                                      str(error))
             self.say(f"{publication.code}: {link.file_name}: {outcome.status}"
@@ -228,11 +228,9 @@ class Updater:
         except BadFileError:
             fetched.path.unlink(missing_ok=True)  # fetched afresh next time
             raise
-        record = known or FileState(link.url, publication.code, link.file_name,
-                                    first_seen=now())
-        record.etag, record.last_modified = fetched.etag, fetched.last_modified
-        record.checked_at = now()
         if known and known.sha256 == fetched.sha256:
+            known.etag, known.last_modified = fetched.etag, fetched.last_modified
+            known.checked_at = now()
             return FileResult(publication.code, link.url, link.file_name, "same bytes",
                               f"ETag or date changed, bytes did not (sha256 "
                               f"{fetched.sha256[:12]})", known.release_id, fetched.bytes)
@@ -241,8 +239,13 @@ class Updater:
         outcome = self.ingest(publication, fetched.path, link, published)
         if outcome.status == "refused":
             raise BadFileError(link.url, outcome.message)
+        # Recorded only once ingested: a file that failed is fetched and tried again next time.
+        record = known or FileState(link.url, publication.code, link.file_name,
+                                    first_seen=now())
+        record.etag, record.last_modified = fetched.etag, fetched.last_modified
         record.sha256, record.bytes = fetched.sha256, fetched.bytes
-        record.release_id, record.ingested_at = outcome.release_id, now()
+        record.release_id, record.checked_at, record.ingested_at = (outcome.release_id, now(),
+                                                                    now())
         state.files[link.url] = record
         status = "published" if outcome.status == "published" else "in lake"
         return FileResult(publication.code, link.url, link.file_name, status,
