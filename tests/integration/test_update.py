@@ -402,3 +402,23 @@ def test_a_changed_file_the_reader_refuses_stays_failed_until_fixed(cli, small_s
     assert code == EXIT_NOTHING_NEW and _statuses(report) == {
         "sbo-encounters-fy22-fy25-aug.csv": "current"}
     assert _labels(cli.home) == ["sbo-encounters-fy22-fy25-aug.csv"]
+
+
+def test_the_installed_command_runs_update_without_the_query_engines(small_site, tmp_path):
+    """`immtrack update` as a timer starts it: its own process, only its commands loaded."""
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).parent / "immtrack"), "--home", str(tmp_path / "h"),
+               "update", *small_site.options(*CHEAP), "--format", "json"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == EXIT_UPDATED, first.stderr
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == EXIT_NOTHING_NEW, again.stderr
+    assert set(_statuses(json.loads(again.stdout)).values()) == {"current"}
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv = ['immtrack', 'update', '--help']\n"
+         "from immtrack.cli import main\n"
+         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ibis', 'duckdb', "
+         "'pandas')))"], capture_output=True, text=True, timeout=300)
+    assert probe.stdout.strip() == "[]", probe.stderr

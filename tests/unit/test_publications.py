@@ -114,3 +114,23 @@ def test_bytes_that_are_not_the_file_promised_are_refused(tmp_path):
     cut.write_bytes(workbook.read_bytes()[: workbook.stat().st_size // 2])
     with pytest.raises(BadFileError, match="not a whole xlsx file"):
         check_kind(cut, "xlsx", "http://agency/cut.xlsx")
+
+
+def test_the_package_names_load_on_first_use():
+    import immtrack
+    from immtrack.metrics.encounters import encounters
+
+    assert immtrack.encounters is encounters
+    assert all(getattr(immtrack, name) for name in immtrack.__all__)
+    with pytest.raises(AttributeError):
+        immtrack.no_such_name  # noqa: B018
+
+
+def test_only_immtrack_command_lines_load_commands_lightly():
+    from immtrack.cli.main import _invoked_command
+
+    assert _invoked_command(["/x/.venv/bin/immtrack", "--home", "update", "changes"]) \
+        == "changes"
+    assert _invoked_command(["immtrack", "--home", "/h", "update", "--dry-run"]) == "update"
+    assert _invoked_command(["/x/bin/pytest", "-k", "update"]) is None
+    assert _invoked_command(["immtrack"]) is None

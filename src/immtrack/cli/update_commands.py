@@ -3,12 +3,14 @@ release changed, also as Atom), publications (the watched pages)."""
 
 from __future__ import annotations
 
+import csv
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
 import typer
+from rich.table import Table
 
 from immtrack.cli.main import FormatOption, State, app, friendly_errors
 from immtrack.cli.output import Format, emit, print_json, stderr, stdout
@@ -112,8 +114,7 @@ def update_command(
              "rows_quarantined": f.rows_quarantined if f.status in ingested else None,
              "message": f.message} for f in report.files]
     if rows:
-        emit(pa.Table.from_pylist(rows), fmt,
-             title="Would fetch" if report.dry_run else f"Update of {State.home}")
+        _rows(rows, fmt, "Would fetch" if report.dry_run else f"Update of {State.home}")
     if fmt is Format.table:
         _print_changes(changes)
         for problem in report.failures:
@@ -123,6 +124,23 @@ def update_command(
                    4: "nothing new"}[report.exit_code]
         stdout.print(f"[bold]{verdict}[/bold] ({report.seconds:.1f} s)", highlight=False)
     raise typer.Exit(report.exit_code)
+
+
+def _rows(rows: list[dict], fmt: Format, title: str) -> None:
+    """Print plain rows; Arrow is not needed for a few (and importing pandas through it would
+    slow a scheduled update that finds nothing new)."""
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(rows[0])
+        writer.writerows([["" if v is None else v for v in row.values()] for row in rows])
+        return
+    view = Table(title=title, title_justify="left")
+    for name in rows[0]:
+        view.add_column(name, justify="right" if name.startswith("rows_") else "left")
+    for row in rows:
+        view.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v)
+                       for v in row.values()))
+    stdout.print(view)
 
 
 def _print_changes(changes) -> None:

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from immtrack.errors import BadFileError, ImmtrackError, LakeError
-from immtrack.ingest.outcome import IngestOutcome
 from immtrack.lake.home import downloads_dir
 from immtrack.schema.publications import (
     PUBLICATIONS,
@@ -31,6 +31,9 @@ from immtrack.schema.publications import (
 )
 from immtrack.sources.listing import FileLink, Probe, check_kind, probe, read_listing
 from immtrack.update.state import FileState, ListingState, UpdateState, now
+
+if TYPE_CHECKING:  # the ingests (and their engines) are imported only when a file is new
+    from immtrack.ingest.outcome import IngestOutcome
 
 # Exit codes of `immtrack update` (3, lake busy, is the CLI's usual one).
 EXIT_UPDATED, EXIT_FAILED, EXIT_NOTHING_NEW = 0, 1, 4
