@@ -22,7 +22,7 @@ class Served:
     body: bytes
     modified: float = 1_756_000_000.0  # 2025-08-24
     etag_salt: str = ""                # a new salt: a new ETag, same bytes
-    misbehave: str | None = None       # "404", "truncate", "html"
+    misbehave: str | None = None       # "404", "truncate", "html", "no head"
 
     @property
     def etag(self) -> str:
@@ -78,6 +78,9 @@ class AgencyServer:
                 if item is None or item.misbehave == "404":
                     self._send(404, b"<html><body>Page not found</body></html>", "text/html",
                                head)
+                    return
+                if item.misbehave == "no head" and head:
+                    self._send(405, b"", "text/plain", head)
                     return
                 if item.misbehave == "html":
                     self._send(200, ERROR_PAGE, "text/html", head)

@@ -17,7 +17,7 @@ from immtrack.schema.publications import (
     listing_url,
     publications_for,
 )
-from immtrack.sources.listing import check_kind, read_listing
+from immtrack.sources.listing import check_kind, probe, read_listing
 from tests.support.agency_server import ERROR_PAGE, AgencyServer, AgencySite
 
 # File names as the agencies publish them (seen on their pages and in public code).
@@ -134,3 +134,13 @@ def test_only_immtrack_command_lines_load_commands_lightly():
     assert _invoked_command(["immtrack", "--home", "/h", "update", "--dry-run"]) == "update"
     assert _invoked_command(["/x/bin/pytest", "-k", "update"]) is None
     assert _invoked_command(["immtrack"]) is None
+
+
+def test_a_server_that_refuses_head_is_asked_with_a_get():
+    site = AgencySite()
+    site.publish("/f.csv", b"a,b\r\n1,2\r\n")
+    site.files["/f.csv"].misbehave = "no head"
+    with AgencyServer(site) as server:
+        seen = probe(server.url("/f.csv"))
+    assert (seen.etag, seen.length) == (site.files["/f.csv"].etag, 10)
+    assert [method for method, _, _ in site.requests] == ["HEAD", "GET"]

@@ -125,12 +125,13 @@ def read_listing(page_url: str, publication: Publication, *, timeout: float = 30
 
 def probe(url: str, *, timeout: float = 30) -> Probe:
     """ETag, Last-Modified, size and type of `url` (HEAD; a GET closed after its headers when
-    the server refuses HEAD). Raises DownloadError for 404s and lost connections."""
+    the server refuses HEAD with 403, 405 or 501). Raises DownloadError for 404s and lost
+    connections."""
     try:
         response = _request(url, "HEAD", timeout)
     except DownloadError as error:
-        if " 405 " not in str(error) and " 501 " not in str(error):
-            raise
+        if not any(f" {code} " in str(error) for code in (403, 405, 501)):
+            raise  # some servers and CDNs refuse HEAD but serve GET
         response = _request(url, "GET", timeout)
     with response:
         headers = response.headers
