@@ -151,7 +151,7 @@ class ReleaseChanges:
 
     def _file_headlines(self) -> list[str]:
         lines = [f"Data {_span(self.data_from, self.data_through)}"
-                 + (f" (was through {self.previous_data_through})."
+                 + (f" (was to {_month_of(self.previous_data_through)})."
                     if self.previous_release and self.previous_data_through != self.data_through
                     else ".")]
         new = [f.file_name for f in self.files if f.previous_rows is None]
@@ -206,6 +206,10 @@ def _iso(value) -> str | None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _month_of(day: date | None) -> str:
+    return day.isoformat()[:7] if day else "no dated month"
 
 
 def _span(first: date | None, last: date | None) -> str:
