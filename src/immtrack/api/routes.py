@@ -153,6 +153,16 @@ def api_releases(request: Request, format: Format = "json") -> Response:
     return table_response(table, {"rows": table.to_pylist()}, format, "releases")
 
 
+@router.get("/changes", summary="What each release changed: months added, revisions")
+def api_changes(request: Request, source: Annotated[Literal["cbp", "ice", "eoir"] | None,
+                                                    Query()] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Response:
+    from immtrack.update.changes import release_changes
+
+    changes = release_changes(request.app.state.home, source=source, limit=limit)
+    return JSONResponse({"changes": [c.to_dict() for c in changes]})
+
+
 @router.post("/check", summary="Check published claims (a claim file as JSON or YAML)")
 def api_check(request: Request, body: Annotated[str, Body(media_type="text/plain")]
               ) -> Response:
