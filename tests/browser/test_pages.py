@@ -114,7 +114,8 @@ def test_home_courts_and_judges(page, server):
 def test_outlook_and_claims_pages(page, server):
     page.goto(f"{server}/outlook?nationality=RU&custody=N")
     assert "not a prediction" in page.locator(".caveat").inner_text()
-    assert page.locator("#cohort table tbody tr").count() == 4
+    # granted, denied, other, closed without decision, pending
+    assert page.locator("#cohort table tbody tr").count() == 5
     page.goto(f"{server}/check")
     page.locator("form button").click()
     page.wait_for_selector("td.supported")
