@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from immtrack import __version__
+from immtrack.api.court_routes import router as court_api_router
 from immtrack.api.routes import router as api_router
 from immtrack.errors import LakeError, QueryError
 from immtrack.web.pages import TEMPLATES
@@ -35,6 +36,7 @@ def create_app(home: Path) -> FastAPI:
                               "the agencies' own releases; every answer with its provenance.")
     app.state.home = home
     app.include_router(api_router)
+    app.include_router(court_api_router)
     app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
