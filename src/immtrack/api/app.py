@@ -17,6 +17,7 @@ from immtrack import __version__
 from immtrack.api.court_routes import router as court_api_router
 from immtrack.api.routes import router as api_router
 from immtrack.errors import LakeError, QueryError
+from immtrack.web.court_pages import router as court_page_router
 from immtrack.web.pages import TEMPLATES
 from immtrack.web.pages import router as page_router
 
@@ -38,6 +39,7 @@ def create_app(home: Path) -> FastAPI:
     app.include_router(api_router)
     app.include_router(court_api_router)
     app.include_router(page_router)
+    app.include_router(court_page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(QueryError)
