@@ -59,7 +59,7 @@ COUNTS = {**{group: f"Completions in the group {group}: {title}."
           "known": "Completions whose outcome group is known.",
           "in_absentia": "Completions with an in absentia order (ABSENTIA = Y).",
           "in_absentia_removal": "Removal orders entered in absentia.",
-          "represented": "Completions with court counsel on or before the completion date."}
+          "with_counsel": "Completions with court counsel on or before the completion date."}
 DEFINITIONS = {d.name: d for d in (
     *(RateDefinition(group, title, frozenset({group}), frozenset({"known"}), (), "court "
                      "decision", f"{title} / completions with a known outcome.",
@@ -73,7 +73,7 @@ DEFINITIONS = {d.name: d for d in (
                    frozenset({"in_absentia_removal"}), frozenset({"removal_order"}), (),
                    "ABSENTIA", "Removal orders entered in absentia / removal orders.",
                    unit="completed_cases"),
-    RateDefinition("represented", "Represented at completion", frozenset({"represented"}),
+    RateDefinition("represented", "Represented at completion", frozenset({"with_counsel"}),
                    frozenset({"known"}), (), "COUNSEL",
                    "Completions where counsel for the noncitizen at the court (STRATTYTYPE "
                    "ALIEN, STRATTYLEVEL COURT) had appeared by the completion date / "
@@ -116,7 +116,7 @@ def count_outcomes(table: ibis.Table, question: OutcomeQuestion) -> ibis.Table:
     metrics |= {"known": known.sum().cast("int64"),
                 "in_absentia": (known & table.in_absentia).sum().cast("int64"),
                 "in_absentia_removal": (removal & table.in_absentia).sum().cast("int64"),
-                "represented": (known & table.represented_at_completion).sum().cast("int64"),
+                "with_counsel": (known & table.represented_at_completion).sum().cast("int64"),
                 "unclassified": (table.outcome_group == "unclassified").sum().cast("int64"),
                 "no_decision": (table.outcome_group == "no_decision").sum().cast("int64")}
     return grouped(table, question.by, BREAKDOWNS, metrics)
