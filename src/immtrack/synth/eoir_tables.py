@@ -519,7 +519,7 @@ def appeal_table(rng, cases: CaseFrame, proceedings: ProceedingFrame, case_ids: 
     kind = shares("tblAppeal", "strAppealType").draw(rng, size)
     filed = np.minimum(proceedings.end[chosen] + rng.integers(1, 31, size=size), release_day)
     decided = filed + rng.gamma(2.0, 150, size=size).astype(np.int64)
-    pending = (decided > release_day) | (rng.random(size) < .09)
+    pending = (decided > release_day) | (rng.random(size) < .025)
     outcomes, weights = zip(*BIA_OUTCOMES, strict=True)
     decision = rng.choice(np.array(outcomes), size=size, p=np.array(weights) / sum(weights))
     e27 = rng.random(size) < .68
