@@ -18,6 +18,7 @@ import pyarrow as pa
 from immtrack.errors import LakeError
 from immtrack.lake.decoded_views import decoded_view_sql
 from immtrack.lake.home import catalog_path
+from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.schema.fields import FIELDS
 from immtrack.schema.tables import TABLES, sql_type
 
@@ -60,7 +61,7 @@ def _release_order_sql(schema: str) -> str:
 
 
 def _empty_select(table: str) -> str:
-    columns = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"'
+    columns = ", ".join(f"CAST(NULL AS {kind}) AS {sql_identifier(name)}"
                         for name, kind in TABLES[table].sql_columns())
     return f"SELECT {columns} WHERE false"
 
@@ -68,8 +69,7 @@ def _empty_select(table: str) -> str:
 def _rows_sql(table: str, paths: list[str]) -> str:
     if not paths:
         return _empty_select(table)
-    listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-    return f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
+    return f"SELECT * FROM read_parquet({sql_list(paths)}, union_by_name = true)"
 
 
 def _table_view_sql(schema: str, table: str, paths: list[str],
@@ -118,7 +118,7 @@ def connect(home: Path) -> duckdb.DuckDBPyConnection:
                         "--from PATH_OR_URL`, or point --home / IMMTRACK_HOME at a lake")
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{path}' AS catalog (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(path)} AS catalog (READ_ONLY)")
     except duckdb.IOException as error:
         raise LakeError(f"cannot open the catalog {path}: {error}") from error
     for name in CATALOG_TABLES:
