@@ -242,8 +242,24 @@ def connect(home: Path) -> duckdb.DuckDBPyConnection:
 
 
 @functools.lru_cache(maxsize=8)
-def _shared(home: Path, catalog_version: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
+def _shared(home: Path, catalog_version: tuple, files_version: tuple
+            ) -> duckdb.DuckDBPyConnection:
     return connect(home)
+
+
+@functools.lru_cache(maxsize=8)
+def _listed_files(home: Path, catalog_version: tuple) -> tuple[Path, ...]:
+    con = open_catalog(home)
+    return tuple(home / p for (p,) in con.execute("SELECT path FROM lake_files ORDER BY path")
+                 .fetchall())
+
+
+def _version(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 # Close the shared connections before the interpreter tears DuckDB's bindings down.
@@ -252,11 +268,13 @@ atexit.register(_shared.cache_clear)
 
 def reader(home: Path) -> duckdb.DuckDBPyConnection:
     """A connection for queries, reusing the views built for the catalog's current version (a
-    publish replaces the catalog file, so its inode and time change), so repeated questions
-    skip the set-up. Each call gets its own cursor, safe to use from its own thread."""
-    path = catalog_path(home)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    publish replaces the catalog file, so its inode and time change) while the lake files are
+    unchanged (a stat each), so repeated questions skip the set-up, and a file removed or
+    replaced under a running server is noticed at the next question. Each call gets its own
+    cursor, safe to use from its own thread."""
+    home = home.resolve()
+    catalog_version = _version(catalog_path(home))
+    if catalog_version is None:
         return connect(home)  # raises the no-lake error
-    return _shared(home.resolve(), (stat.st_ino, stat.st_mtime_ns, stat.st_size)).cursor()
+    files = _listed_files(home, catalog_version)
+    return _shared(home, catalog_version, tuple(map(_version, files))).cursor()

@@ -71,7 +71,7 @@ def full_problem(home: Path, path: str, *, sha256: str | None, file_bytes: int |
         return problem
     if sha256 is None and read_unrecorded:
         try:
-            parquet = pq.ParquetFile(home / path)
+            parquet = pq.ParquetFile(home / path, page_checksum_verification=True)
             for group in range(parquet.num_row_groups):
                 parquet.read_row_group(group)
         except (OSError, ValueError) as error:

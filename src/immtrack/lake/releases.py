@@ -133,7 +133,11 @@ class Staging:
 
     def write(self, table: str, rows: pa.Table, part: str = "") -> None:
         schema = TABLES[table].arrow_schema()
-        pq.write_table(rows.select(schema.names).cast(schema), self.path_for(table, part))
+        # zstd, as the EOIR tables: a byte changed inside a page then fails to decompress
+        # instead of reading as a wrong number (snappy pages gave wrong sums silently); page
+        # checksums let Arrow readers that verify them catch the rest.
+        pq.write_table(rows.select(schema.names).cast(schema), self.path_for(table, part),
+                       compression="zstd", write_page_checksum=True)
 
     def row_count(self, table: str) -> int:
         return sum(pq.ParquetFile(path).metadata.num_rows
