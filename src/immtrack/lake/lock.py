@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,9 +58,22 @@ def write_failure(home: Path, error: BaseException) -> LakeError | None:
         if str(home) not in named and str(home.resolve()) not in named:
             return None
     _, what, advice = _WRITE_FAILURES[code]
-    detail = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    detail = _detail(error)
     return LakeError(f"cannot write to the lake at {home}: {what} ({detail}). Nothing was "
                      f"published: the lake still answers as before. To go on, {advice}.")
+
+
+def _detail(error: BaseException) -> str:
+    """The first line of an error; DuckDB sometimes words it as JSON."""
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    start = line.find("{")
+    if start >= 0:
+        try:
+            return json.loads(line[start:])["exception_message"]
+        except (ValueError, KeyError, TypeError):
+            pass
+    return line
 
 
 def referenced_files(home: Path) -> set[str] | None:
@@ -101,8 +115,8 @@ def sweep(home: Path) -> list[str]:
 @contextmanager
 def ingest_lock(home: Path, *, sweep_on_entry: bool = True) -> Iterator[None]:
     """Hold the home's ingest lock: refuse if another ingest holds it, sweep what killed
-    ingests left, turn write failures into one clear LakeError, remove staging on the way
-    out (whether the ingest published, changed nothing or failed)."""
+    ingests left, remove staging on the way out, and on a failure also this ingest's own
+    orphans, turning write failures into one clear LakeError."""
     try:
         home.mkdir(parents=True, exist_ok=True)
         lock = open(home / ".ingest.lock", "a")  # noqa: SIM115 (closed below)
@@ -114,13 +128,16 @@ def ingest_lock(home: Path, *, sweep_on_entry: bool = True) -> Iterator[None]:
         except BlockingIOError as error:
             raise LakeError(f"another ingest is writing to {home}; wait for it to finish") \
                 from error
+        if sweep_on_entry:
+            sweep(home)
         try:
-            if sweep_on_entry:
-                sweep(home)
             yield
-        except (OSError, duckdb.Error) as error:
-            if failure := write_failure(home, error):
+        except BaseException as error:
+            # Files this ingest moved into lake/ are orphans unless the new catalog was
+            # swapped in; removing them now gives a full disk its space back.
+            sweep(home)
+            if isinstance(error, OSError | duckdb.Error) and \
+                    (failure := write_failure(home, error)):
                 raise failure from None
             raise
-        finally:
-            shutil.rmtree(staging_root(home), ignore_errors=True)
+        shutil.rmtree(staging_root(home), ignore_errors=True)
