@@ -17,8 +17,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 import immtrack.lake.releases as releases_module
+from immtrack.api.app import create_app
 from immtrack.ingest import ingest_cbp
 from immtrack.lake.faults import STAGES
 from immtrack.lake.home import catalog_path
@@ -137,6 +139,8 @@ def test_readers_see_the_previous_release_while_an_ingest_publishes(one_release,
                                                                      tmp_path):
     home = _copy(one_release, tmp_path)
     before = _state(home)
+    api = TestClient(create_app(home))
+    question = {"region": "southwest", "start": "2022-10", "end": "2023-09"}
     with PausedAt("catalog-writing", home, tmp_path / "markers", "ingest", "cbp", "--from",
                   str(generated[1])) as ingest:
         # The new catalog is open for writing, the release inserted but not committed.
@@ -145,8 +149,14 @@ def test_readers_see_the_previous_release_while_an_ingest_publishes(one_release,
                                 capture_output=True, text=True, timeout=120)
         assert listed.returncode == 0, listed.stderr
         assert listed.stdout.count("\n") == 2  # header and the previous release
+        answered = api.get("/api/encounters", params=question)
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["total"] == before[2]
     assert ingest.result.returncode == 0, ingest.result.stderr
     assert len(releases_table(home)) == 2
+    # The server answers from the new release at once.
+    assert api.get("/api/encounters", params=question).json()["total"] == \
+        encounters(QUESTION, home=home).total != before[2]
 
 
 _HOLD_CATALOG = """

@@ -165,10 +165,11 @@ def _copy_catalog(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Copy the catalog's small tables into `con`; columns an older catalog lacks are NULL."""
     try:
         con.execute(f"ATTACH {sql_string(path)} AS catalog (READ_ONLY)")
+        stored = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                             "WHERE database_name = 'catalog' AND schema_name = 'main'"
+                             ).fetchall()
         for name, columns in CATALOG_TABLES.items():
-            present = {row[0] for row in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'catalog' "
-                "AND schema_name = 'main' AND table_name = ?", [name]).fetchall()}
+            present = {column for table, column in stored if table == name}
             if not present:
                 raise LakeError(damaged_catalog_message(
                     path, ValueError(f"it has no {name} table: not an immtrack catalog")))
