@@ -26,6 +26,7 @@ from immtrack.lake.faults import STAGES
 from immtrack.lake.home import catalog_path
 from immtrack.lake.listing import release_files_table, releases_table
 from immtrack.lake.lock import orphan_files
+from immtrack.lake.verify import verify_lake
 from immtrack.metrics.encounters import EncounterQuestion, encounters
 from immtrack.synth.cbp import write_cbp_releases
 from tests.support.lake_faults import PausedAt, immtrack, killed_at
@@ -59,10 +60,7 @@ def _state(home: Path) -> tuple:
 
 
 def _verify(home: Path) -> dict:
-    result = subprocess.run(immtrack(home, "verify", "--format", "json"), capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
+    return verify_lake(home).to_dict()
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(cli, home, generated):
@@ -214,15 +212,15 @@ def test_readers_in_a_loop_never_fail_an_ingest_nor_fail_themselves(one_release,
     try:
         results = [subprocess.run(immtrack(home, "ingest", "cbp", "--from", str(path)),
                                   capture_output=True, text=True, timeout=300)
-                   for path in generated[1:]]
+                   for path in generated[1:3]]
     finally:
         stop.touch()
         output = reader.communicate(timeout=120)[0]
-    assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     seen = json.loads(output)
     assert seen["errors"] == []
     assert seen["reads"] > 0 and seen["seen"][0] == 1  # it read before the first publish
-    assert len(releases_table(home)) == 4
+    assert len(releases_table(home)) == 3
 
 
 def test_a_cbp_ingest_while_another_publishes_is_refused_in_one_sentence(one_release,

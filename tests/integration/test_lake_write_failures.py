@@ -58,29 +58,36 @@ def _in_namespace(script: str, tmp_path: Path, **paths: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+# Inside the namespace: the ingest and the check run through the CLI in one interpreter.
+_DRIVER = """
+import json, sys
+from typer.testing import CliRunner
+from immtrack.cli.main import app
+home, eoir = sys.argv[1], sys.argv[2]
+run = lambda *args: CliRunner().invoke(app, ["--home", home, *args])
+ingest = run("ingest", "eoir", "--from", eoir)
+verify = run("verify", "--format", "json")
+used = sum(p.stat().st_size for p in __import__("pathlib").Path(home).rglob("*") if p.is_file())
+print(json.dumps({"ingest": ingest.exit_code, "stderr": ingest.stderr,
+                  "exception": repr(ingest.exception), "verify": verify.exit_code,
+                  "report": json.loads(verify.stdout), "used": used}))
+"""
+
 _DISK_FULL = f"""
 set -e
 mkdir -p mnt
 mount -t tmpfs -o size=$kb tmpfs mnt
 cp -a "$base" mnt/home
-set +e
-{IMMTRACK} --home mnt/home ingest eoir --from "$eoir" >/dev/null 2>err.txt
-ingest=$?
-{IMMTRACK} --home mnt/home verify --format json >verify.json 2>>err.txt
-verify=$?
-used=$(du -sb mnt/home | cut -f1)
-python3 -c "import json,sys; print(json.dumps({{'ingest': $ingest, 'verify': $verify,
-  'used': $used, 'stderr': open('err.txt').read(), 'report': json.load(open('verify.json'))}}))"
+{sys.executable} -c '{_DRIVER}' mnt/home "$eoir"
 """
 
 
 def test_a_full_disk_at_any_point_leaves_the_previous_release_and_frees_its_space(inputs,
                                                                                   tmp_path):
     base, full = _bytes(inputs["base"]), _bytes(inputs["full"])
-    # Sizes from "the copy of the lake barely fits" to "the ingest fits": the disk fills
-    # while staging, while moving, while copying the catalog or while writing it.
-    sizes = [base + (full - base) * share // 4 + 64 * 1024 for share in range(0, 7, 2)]
-    sizes.append(3 * full)
+    # From "the copy of the lake barely fits" to "the ingest fits": the disk fills while
+    # staging, then while copying or writing the catalog, then not at all.
+    sizes = [base + 64 * 1024, (base + full) // 2 + 64 * 1024, 3 * full]
     outcomes = []
     for size in sizes:
         case = tmp_path / f"size-{size}"
@@ -88,6 +95,7 @@ def test_a_full_disk_at_any_point_leaves_the_previous_release_and_frees_its_spac
         seen = _in_namespace(_DISK_FULL, case, kb=f"{size // 1024}k", base=inputs["base"],
                              eoir=inputs["eoir"])
         assert "Traceback" not in seen["stderr"], seen["stderr"]
+        assert seen["exception"] in ("None", "SystemExit(3)"), seen
         assert seen["verify"] == 0, seen  # intact, no orphan, no staging leftover
         assert seen["report"]["orphans"] == [] and seen["report"]["staging_leftovers"] == []
         sources = sorted(r["source"] for r in seen["report"]["releases"])
@@ -95,31 +103,38 @@ def test_a_full_disk_at_any_point_leaves_the_previous_release_and_frees_its_spac
             assert sources == ["cbp", "eoir"]
         else:
             assert seen["ingest"] == 3, seen
-            assert "the disk is full" in seen["stderr"] and "Nothing was published" in \
-                seen["stderr"]
+            message = " ".join(seen["stderr"].split())
+            assert "the disk is full" in message and "Nothing was published" in message
             assert sources == ["cbp"]
             assert seen["used"] <= base + 4096  # its space given back
         outcomes.append(seen["ingest"])
-    assert outcomes[0] == 3 and outcomes[-1] == 0, outcomes
+    assert outcomes == [3, 3, 0]
 
+
+_READ_ONLY_DRIVER = """
+import json, sys
+from typer.testing import CliRunner
+from immtrack.cli.main import app
+home, cbp, eoir = sys.argv[1:4]
+seen = {}
+for name, args in (("releases", ["releases", "--format", "json"]),
+                   ("encounters", ["encounters", "--region", "southwest", "--format", "json"]),
+                   ("verify", ["verify", "--format", "json"]),
+                   ("cbp", ["ingest", "cbp", "--from", cbp]),
+                   ("eoir", ["ingest", "eoir", "--from", eoir]),
+                   ("clean", ["verify", "--clean"])):
+    result = CliRunner().invoke(app, ["--home", home, *args])
+    seen[name] = {"exit": result.exit_code, "stdout": result.stdout, "stderr": result.stderr,
+                  "exception": repr(result.exception)}
+print(json.dumps(seen))
+"""
 
 _READ_ONLY = f"""
+set -e
 mount --bind "$home" "$home"
 mount -o remount,bind,ro "$home"
-touch "$home/probe" 2>/dev/null && echo "not read-only" && exit 1
-run() {{ {IMMTRACK} --home "$home" "$@" >out.txt 2>err.txt; echo $?; }}
-releases=$(run releases --format json); releases_out=$(cat out.txt)
-encounters=$(run encounters --region southwest --format json)
-verify=$(run verify --format json)
-cbp=$(run ingest cbp --from "$cbp"); cbp_err=$(cat err.txt)
-eoir=$(run ingest eoir --from "$eoir"); eoir_err=$(cat err.txt)
-clean=$(run verify --clean); clean_err=$(cat err.txt)
-export releases_out cbp_err eoir_err clean_err
-python3 -c "import json, os; print(json.dumps({{
-  'releases': $releases, 'encounters': $encounters, 'verify': $verify, 'cbp': $cbp,
-  'eoir': $eoir, 'clean': $clean, 'listed': json.loads(os.environ['releases_out']),
-  'cbp_err': os.environ['cbp_err'], 'eoir_err': os.environ['eoir_err'],
-  'clean_err': os.environ['clean_err']}}))"
+if touch "$home/probe" 2>/dev/null; then echo "not read-only"; exit 1; fi
+{sys.executable} -c '{_READ_ONLY_DRIVER}' "$home" "$cbp" "$eoir"
 """
 
 
@@ -128,9 +143,13 @@ def test_a_read_only_home_answers_questions_and_refuses_ingests_in_one_sentence(
     home = Path(shutil.copytree(inputs["full"], tmp_path / "home"))
     seen = _in_namespace(_READ_ONLY, tmp_path, home=home, cbp=inputs["cbp"],
                          eoir=inputs["eoir"])
-    assert (seen["releases"], seen["encounters"], seen["verify"]) == (0, 0, 0), seen
-    assert sorted(r["source"] for r in seen["listed"]) == ["cbp", "eoir"]
-    assert seen["cbp"] == 1 and seen["eoir"] == 3 and seen["clean"] == 3, seen
-    for message in (seen["cbp_err"], seen["eoir_err"], seen["clean_err"]):
+    exits = {name: result["exit"] for name, result in seen.items()}
+    assert exits == {"releases": 0, "encounters": 0, "verify": 0, "cbp": 1, "eoir": 3,
+                     "clean": 3}, seen
+    listed = json.loads(seen["releases"]["stdout"])
+    assert sorted(r["source"] for r in listed) == ["cbp", "eoir"]
+    for name in ("cbp", "eoir", "clean"):
+        assert seen[name]["exception"] in ("SystemExit(1)", "SystemExit(3)"), seen[name]
+        message = " ".join(seen[name]["stderr"].split())
         assert "Traceback" not in message
-        assert "read-only file system" in " ".join(message.split()), message
+        assert "read-only file system" in message, message
