@@ -39,8 +39,9 @@ def run(home: Path, *args: str):
 
 @pytest.fixture(scope="module")
 def lakes(tmp_path_factory) -> dict[str, Path]:
-    """A lake with two CBP releases and an EOIR release, and one with the older CBP release
-    alone (what the first answers from when its newer release is damaged)."""
+    """A lake with two CBP releases and an EOIR release; one with the older CBP release
+    alone (what the first answers from when its newer release is damaged); a third CBP
+    release to publish meanwhile, and a lake with the three CBP releases."""
     root = tmp_path_factory.mktemp("damage")
     cbp = write_cbp_releases(root / "cbp")
     write_eoir_release(root / "eoir", 800, seed=4)
@@ -49,7 +50,10 @@ def lakes(tmp_path_factory) -> dict[str, Path]:
         ["published", "published"]
     assert ingest_eoir(full, str(root / "eoir")).status == "published"
     ingest_cbp(older, [str(cbp[0])], progress=False)
-    return {"full": full, "older": older}
+    another = write_cbp_releases(root / "another", seed=2)[0]
+    with_another = root / "with-another"  # what the repaired lake must answer at the end
+    ingest_cbp(with_another, [str(p) for p in [*cbp, another]], progress=False)
+    return {"full": full, "older": older, "another": another, "with-another": with_another}
 
 
 def _copy(lakes: dict[str, Path], tmp_path: Path) -> Path:
@@ -75,6 +79,13 @@ def _overwritten(path: Path) -> None:
     path.write_bytes(os.urandom(path.stat().st_size))
 
 
+def _footer(path: Path) -> None:
+    """The Parquet footer changed, its size and magic bytes intact."""
+    data = bytearray(path.read_bytes())
+    data[-40:-8] = bytes(b ^ 0xFF for b in data[-40:-8])
+    path.write_bytes(bytes(data))
+
+
 def _flipped(path: Path) -> None:
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
@@ -82,8 +93,8 @@ def _flipped(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", [_missing, _truncated, _overwritten, _flipped],
-                         ids=["missing", "truncated", "overwritten", "flipped"])
+@pytest.mark.parametrize("damage", [_missing, _truncated, _overwritten, _footer, _flipped],
+                         ids=["missing", "truncated", "overwritten", "footer", "flipped"])
 def test_verify_names_the_damaged_release_and_reingesting_repairs_it(damage, lakes, tmp_path):
     home = _copy(lakes, tmp_path)
     intact_answer = encounters(QUESTION, home=home).total
@@ -122,13 +133,17 @@ def test_verify_names_the_damaged_release_and_reingesting_repairs_it(damage, lak
         older = encounters(QUESTION, home=lakes["older"]).total
         assert json.loads(answered.stdout)["total"] == older != intact_answer
 
+    # Another release can be published meanwhile.
+    assert ingest_cbp(home, [str(lakes["another"])], progress=False)[0].status == "published"
+
     # Publishing it again from where it was read repairs it.
     again = subprocess.run(immtrack(home, *shlex.split(damaged["reingest"])[1:]),
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert run(home, "verify").exit_code == 0
-    assert encounters(QUESTION, home=home).total == intact_answer
-    assert releases_table(home).to_pylist()[-1]["status"] == "intact"
+    assert encounters(QUESTION, home=home).total == \
+        encounters(QUESTION, home=lakes["with-another"]).total
+    assert {r["status"] for r in releases_table(home).to_pylist()} == {"intact"}
 
 
 def test_verify_checks_row_counts_against_the_catalog(lakes, tmp_path):

@@ -257,8 +257,10 @@ def _write_catalog(home: Path, release: Release, published: list[LakeFile], new:
             con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
             con.unregister("incoming")
         faults.reached("catalog-writing")
-        create_views(con, home)
         con.execute("COMMIT")
+        # Nobody sees this file before the rename, so the views need not share the
+        # transaction (a failed statement would abort it, and create_views may retry).
+        create_views(con, home)
         con.execute("CHECKPOINT")
     finally:
         con.close()
