@@ -155,9 +155,9 @@ def _first_line(error: BaseException) -> str:
 
 
 def damaged_catalog_message(path: Path, error: BaseException) -> str:
-    return (f"the catalog {path} cannot be read ({_first_line(error)}). The Parquet files "
-            "are intact but only the catalog says which release they belong to: move it "
-            f"aside (mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.damaged')}) and "
+    return (f"the catalog {path} cannot be read ({_first_line(error)}). Only the catalog "
+            "says which release each Parquet file of the lake belongs to: move it aside "
+            f"(mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.damaged')}) and "
             "ingest your releases again")
 
 

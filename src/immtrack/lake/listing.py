@@ -17,14 +17,14 @@ def releases_table(home: Path, source: str | None = None) -> pa.Table:
     """One row per release, newest data last, with rows read / loaded / quarantined; status
     says whether its files are intact (a damaged release is left out of every answer)."""
     return connect(home).sql(
-        f"""SELECT * EXCLUDE (sort_key) FROM (
-                SELECT {_RELEASE_COLUMNS}, 'intact' AS status, release_rank AS sort_key
-                FROM release_order
+        f"""SELECT * FROM (
+                SELECT {_RELEASE_COLUMNS}, 'intact' AS status FROM releases
                 UNION ALL
-                SELECT {_RELEASE_COLUMNS}, 'damaged: ' || problem AS status, NULL AS sort_key
+                SELECT {_RELEASE_COLUMNS}, 'damaged: ' || problem AS status
                 FROM damaged_releases)
             WHERE ? IS NULL OR source = ?
-            ORDER BY source, sort_key NULLS LAST, release_id""",
+            ORDER BY source, data_through NULLS FIRST, release_date NULLS FIRST,
+                     ingested_at""",
         params=[source, source]).to_arrow_table()
 
 
