@@ -19,6 +19,7 @@ from immtrack.cli.main import app
 from immtrack.ingest import ingest_cbp, ingest_eoir
 from immtrack.lake.home import catalog_path
 from immtrack.lake.listing import releases_table
+from immtrack.metrics.asylum import asylum
 from immtrack.metrics.encounters import EncounterQuestion, encounters
 from immtrack.synth.cbp import write_cbp_releases
 from immtrack.synth.eoir import write_eoir_release
@@ -205,3 +206,27 @@ def test_orphans_are_reported_and_cleaned_never_a_listed_file(lakes, tmp_path):
     assert remaining == [p for p in listed_before if str(p.relative_to(home))
                          not in report["orphans"]]
     assert run(home, "verify").exit_code == 0
+
+
+def test_a_damaged_eoir_release_is_named_and_republished_whole(lakes, tmp_path):
+    home = _copy(lakes, tmp_path)
+    eoir = next(r for r in releases_table(home).to_pylist() if r["source"] == "eoir")
+    before = asylum(nationality=None, fiscal_year=None, home=home).table.to_pylist()
+    assert before and all(row["n"] for row in before)
+    decisions = home / "lake" / "core_eoir__asylum_decisions" / f"{eoir['release_id']}.parquet"
+    decisions.unlink()
+    checked = json.loads(run(home, "verify", "--format", "json").stdout)
+    damaged = [r for r in checked["releases"] if r["status"] == "damaged"]
+    assert [r["release_id"] for r in damaged] == [eoir["release_id"]]
+    assert damaged[0]["reingest"] == (f"immtrack ingest eoir --from "
+                                      f"{shlex.quote(eoir['origin'])} --release-date "
+                                      f"{eoir['release_date']}")
+    # Without its release, EOIR questions have nothing to answer from: one sentence.
+    answered = run(home, "asylum", "--format", "json")
+    assert answered.exit_code in (2, 3) and eoir["release_id"] in answered.stderr
+    outcome = ingest_eoir(home, eoir["origin"], release_date=eoir["release_date"])
+    assert outcome.status == "published" and outcome.release_id == eoir["release_id"]
+    assert run(home, "verify").exit_code == 0
+    assert asylum(nationality=None, fiscal_year=None, home=home).table.to_pylist() == before
+    again = releases_table(home).to_pylist()
+    assert [r for r in again if r["source"] == "eoir"] == [eoir]  # same row, same place

@@ -89,6 +89,9 @@ def verify_command(
              ("release_label", pa.string()), ("status", pa.string()), ("files", pa.int64()),
              ("problems", pa.string()), ("reingest", pa.string())]))
         notes = [f"Lake {check.home}: {check.status}."]
+        notes += [f"Damaged: {r.release_id} ({r.release_label}): {'; '.join(r.problems)}. "
+                  f"Publish it again with: {r.reingest}" for r in check.releases
+                  if r.status == "damaged"]
         if check.catalog_problem:
             notes.append(check.catalog_problem)
         if check.orphans or check.staging_leftovers:

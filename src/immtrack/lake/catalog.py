@@ -181,8 +181,9 @@ def _copy_catalog(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise LakeError(damaged_catalog_message(path, error)) from None
 
 
-def _set_aside(con: duckdb.DuckDBPyConnection, problems: list[FileProblem]) -> None:
-    """Move damaged releases out of the catalog tables into damaged_releases, with why."""
+def _set_aside(con: duckdb.DuckDBPyConnection, problems: list[FileProblem]) -> list[str]:
+    """Move damaged releases out of the catalog tables into damaged_releases, with why;
+    return one warning per damaged release."""
     con.execute("CREATE TABLE damaged_files (release_id VARCHAR, path VARCHAR, "
                 "problem VARCHAR)")
     if problems:
@@ -195,9 +196,19 @@ def _set_aside(con: duckdb.DuckDBPyConnection, problems: list[FileProblem]) -> N
                                AS problem
                    FROM releases r
                    WHERE release_id IN (SELECT release_id FROM damaged_files)""")
+    warnings = []
+    for release in con.sql("SELECT * FROM damaged_releases ORDER BY release_id") \
+            .to_arrow_table().to_pylist():
+        files = con.execute("SELECT lake_table, path FROM lake_files WHERE release_id = ?",
+                            [release["release_id"]]).fetchall()
+        warnings.append(
+            f"release {release['release_id']} ({release['release_label']}) is damaged and "
+            f"left out of every answer: {release['problem']}. Run `immtrack verify`; "
+            f"re-ingest it with `{reingest_command(release, files)}`")
     for name in CATALOG_TABLES:
         con.execute(f"DELETE FROM {name} WHERE release_id IN "
                     "(SELECT release_id FROM damaged_files)")
+    return warnings
 
 
 def open_catalog(home: Path) -> duckdb.DuckDBPyConnection:
@@ -232,13 +243,8 @@ def connect(home: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     _copy_catalog(con, path)
     problems = create_views(con, home)
-    _set_aside(con, problems)
-    _DAMAGE[home.resolve()] = [
-        f"release {release_id} ({label}) is damaged and left out of every answer: {problem}. "
-        f"Run `immtrack verify`; re-ingest it with `{reingest_command(source, origin)}`"
-        for release_id, label, source, origin, problem in con.execute(
-            "SELECT release_id, release_label, source, origin, problem FROM damaged_releases "
-            "ORDER BY release_id").fetchall()]
+    warnings = _set_aside(con, problems)
+    _DAMAGE[home.resolve()] = warnings
     return con
 
 

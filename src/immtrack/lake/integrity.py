@@ -87,7 +87,13 @@ def lake_files_on_disk(home: Path) -> list[str]:
     return sorted(found)
 
 
-def reingest_command(source: str, origin: str | None) -> str:
-    """The command that publishes a release again from where it was read."""
-    where = (origin or "PATH").split("!")[0]  # a zip member's origin is zip!member
-    return f"immtrack ingest {source} --from {shlex.quote(where)}"
+def reingest_command(release: dict, files: list[tuple[str, str]]) -> str:
+    """The command that publishes a release again from where it was read, with the options
+    that give it the same id and dates. `files` are its (lake_table, path) rows."""
+    where = (release.get("origin") or "PATH").split("!")[0]  # a zip member: zip!member
+    command = f"immtrack ingest {release['source']} --from {shlex.quote(where)}"
+    if release["source"] in ("cbp", "eoir") and release.get("release_date"):
+        command += f" --release-date {release['release_date']}"
+    if any(table == "core_ice__stints" for table, _ in files):
+        command += " --stints PERSON_LEVEL_FILE"  # its path is not recorded, only its name
+    return command

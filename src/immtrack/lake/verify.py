@@ -73,8 +73,8 @@ def verify_lake(home: Path, release_id: str | None = None) -> LakeCheck:
     except LakeError as error:
         check.status, check.catalog_problem = "damaged", str(error)
         return check
-    releases = con.sql("""SELECT release_id, source, release_label, origin, rows_loaded,
-                                 rows_quarantined FROM releases
+    releases = con.sql("""SELECT release_id, source, release_label, origin, release_date,
+                                 rows_loaded, rows_quarantined FROM releases
                           WHERE ? IS NULL OR release_id = ?
                           ORDER BY source, data_through, release_id""",
                        params=[release_id, release_id]).to_arrow_table().to_pylist()
@@ -94,7 +94,7 @@ def verify_lake(home: Path, release_id: str | None = None) -> LakeCheck:
         check.releases.append(ReleaseCheck(
             release["release_id"], release["source"], release["release_label"],
             "damaged" if damaged else "intact", len(files), problems,
-            reingest_command(release["source"], release["origin"]) if damaged else None))
+            reingest_command(release, [(t, p) for t, p, *_ in files]) if damaged else None))
     if any(r.status == "damaged" for r in check.releases):
         check.status = "damaged"
     listed = {path for (path,) in con.execute("SELECT path FROM lake_files").fetchall()}
