@@ -86,15 +86,14 @@ def _derive_court_tables(con: duckdb.DuckDBPyConnection, part_files: dict[str, l
     """Build the court-flow tables (new cases, outcomes, MPP, bonds, appeals) from the staged
     tables, once per release (metrics/court_tables.py)."""
     for name, paths in part_files.items():
-        listing = ", ".join(f"'{p}'" for p in paths)
-        con.execute(f"CREATE OR REPLACE VIEW {EOIR_TABLES[name].lake_table} AS "
-                    f"SELECT * FROM read_parquet([{listing}])")
+        con.execute(f"CREATE OR REPLACE VIEW {sql_identifier(EOIR_TABLES[name].lake_table)} AS "
+                    f"SELECT * FROM read_parquet({sql_list(paths)})")
     backend = ibis.duckdb.from_connection(con)
     for table, build in COURT_TABLES.items():
         sql = ibis.to_sql(build(backend.table), dialect="duckdb")
-        con.execute(f"COPY (SELECT *, '{release_id}' AS release_id FROM ({sql}) "
-                    f"ORDER BY {COURT_TABLE_ORDER[table]}) TO '{staging.path_for(table)}' "
-                    "(FORMAT parquet, COMPRESSION zstd)")
+        con.execute(f"COPY (SELECT *, {sql_string(release_id)} AS release_id FROM ({sql}) "
+                    f"ORDER BY {COURT_TABLE_ORDER[table]}) TO "
+                    f"{sql_string(staging.path_for(table))} (FORMAT parquet, COMPRESSION zstd)")
 
 
 def _read_lookups(files: eoir.ReleaseFiles, log: QuarantineLog, release_id: str
