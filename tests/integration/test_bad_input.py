@@ -203,3 +203,42 @@ def test_one_bad_file_does_not_stop_the_good_ones(cli, home, good_file, tmp_path
     result = _ingest(cli, folder)
     assert result.exit_code == 1
     assert [r["release_label"] for r in releases_table(home).to_pylist()] == [good_file.name]
+
+
+# EOIR releases and archives ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def eoir_release(tmp_path_factory) -> Path:
+    """A small generated EOIR release without planted defects, as a folder and a zip."""
+    from immtrack.synth.eoir import DefectPlan, write_eoir_release
+
+    folder = tmp_path_factory.mktemp("eoir") / "release"
+    write_eoir_release(folder, 60, seed=3, defects=DefectPlan.none(), zip_too=True)
+    return folder
+
+
+def _zip_with(release: Path, path: Path, extra: dict[str, bytes]) -> Path:
+    """The release's files as a zip, plus `extra` members written with the names given."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(release.rglob("*")):
+            if file.is_file():
+                archive.write(file, str(file.relative_to(release)))
+        for name, data in extra.items():
+            archive.writestr(zipfile.ZipInfo(name), data)
+    return path
+
+
+@pytest.mark.parametrize("member", ["../../../escaped.txt", "/tmp/immtrack-zip-slip.txt",
+                                    "Lookup/../../escaped.txt", "..\\..\\escaped.txt"])
+def test_a_zip_member_outside_the_folder_refuses_the_archive(cli, home, eoir_release,
+                                                             tmp_path, member):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    archive = _zip_with(eoir_release, outside / "slip.zip", {member: b"written outside"})
+    Path("/tmp/immtrack-zip-slip.txt").unlink(missing_ok=True)
+    result = cli("ingest", "eoir", "--from", str(archive))
+    _refused(result, "slip.zip", repr(member), "outside the extraction folder")
+    assert sorted(p.name for p in outside.rglob("*")) == ["slip.zip"]
+    assert not Path("/tmp/immtrack-zip-slip.txt").exists()
+    assert not [p for p in home.rglob("*") if p.name == "escaped.txt"]
+    assert not (home / "catalog.duckdb").exists()

@@ -16,19 +16,16 @@ hashes them, reads the lookups, and counts the codes the lookups do not know.
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import zipfile_deflate64  # noqa: F401  (teaches zipfile to read deflate64 members)
-
 from immtrack.checksums import sha256_of
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS
-from immtrack.sources import SYNTHETIC_MARKER
+from immtrack.sources import SYNTHETIC_MARKER, archives
 from immtrack.sources.eoir_tables import FileScan, scan_file
 
 SOURCE = "eoir"
@@ -57,7 +54,14 @@ def _classify(files: ReleaseFiles, path: Path, relative: str) -> None:
     in_lookup = any(part.casefold() == "lookup" for part in Path(relative).parts[:-1])
     name = Path(relative).name
     if name == SYNTHETIC_MARKER:
-        files.marker = json.loads(path.read_text())
+        try:
+            files.marker = json.loads(archives.read_bytes(path, relative, max_bytes=1 << 26))
+            if files.marker.get("release_date"):
+                date.fromisoformat(files.marker["release_date"])
+        except (ValueError, AttributeError, TypeError) as error:
+            raise BadFileError(relative, f"the generated release's manifest is unreadable "
+                                         f"({error})", hint="generate the release again") \
+                from None
     elif in_lookup and name.casefold().endswith(".csv"):
         files.lookups[name[:-4]] = path
     elif name.casefold() in wanted:
@@ -91,20 +95,11 @@ def open_release(spec: Path, workdir: Path) -> ReleaseFiles:
         listing = sorted(str(p.relative_to(spec)) for p in spec.rglob("*") if p.is_file())
         for relative in listing:
             _classify(files, spec / relative, relative)
-    elif zipfile.is_zipfile(spec):
-        with zipfile.ZipFile(spec) as archive:
-            listing = [m for m in archive.namelist() if not m.endswith("/")]
-            for member in listing:
-                target = workdir / member
-                target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    with archive.open(member) as source, open(target, "wb") as out:
-                        shutil.copyfileobj(source, out, 1 << 22)
-                except (zipfile.BadZipFile, EOFError, NotImplementedError) as error:
-                    raise BadFileError(str(spec), f"cannot extract {member}: {error}",
-                                       hint="the zip may be truncated; download it again") \
-                        from error
-                _classify(files, target, member)
+    elif spec.is_file() and zipfile.is_zipfile(spec):
+        extracted = archives.extract(spec, workdir, limits=archives.EOIR_LIMITS)
+        listing = [member for member, _ in extracted]
+        for member, target in extracted:
+            _classify(files, target, member)
     else:
         raise BadFileError(str(spec), "not a folder or a zip file",
                            hint="point --from at EOIR's FOIA zip or its extracted folder")
