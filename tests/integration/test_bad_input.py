@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,109 @@ def test_a_zip_member_outside_the_folder_refuses_the_archive(cli, home, eoir_rel
     assert not Path("/tmp/immtrack-zip-slip.txt").exists()
     assert not [p for p in home.rglob("*") if p.name == "escaped.txt"]
     assert not (home / "catalog.duckdb").exists()
+
+
+# CBP: truncation, impossible values, oversize values, repeats ----------------------------
+
+SOUTHWEST = "cbp/cbp_sw_border_fy22_fy25/sbo-encounters-fy22-fy25-aug.csv"
+
+
+def test_a_file_cut_inside_its_last_count_is_refused(cli, home, shared_data, tmp_path):
+    data = (shared_data / SOUTHWEST).read_bytes()
+    cut = len(data) - 3  # "...,504\r\n" becomes "...,5": every field there, the count wrong
+    path = tmp_path / "sbo-encounters-fy22-fy25-aug.csv"
+    path.write_bytes(data[:cut])
+    last_line = data[:cut].count(b"\n") + 1
+    _refused(_ingest(cli, path), "sbo-encounters-fy22-fy25-aug.csv",
+             f"ends at byte {cut:,}", f"line {last_line}", "truncated")
+    assert not (home / "catalog.duckdb").exists()
+
+
+def test_a_file_cut_between_cr_and_lf_is_refused(cli, shared_data, tmp_path):
+    data = (shared_data / SOUTHWEST).read_bytes()
+    cut = data.index(b"\r\n", len(data) // 2) + 1
+    path = tmp_path / "cut.csv"
+    path.write_bytes(data[:cut])
+    _refused(_ingest(cli, path), "cut.csv", "truncated")
+
+
+def _southwest_fy2023(cli) -> int:
+    result = cli("encounters", "--region", "southwest", "--from", "2022-10", "--to", "2023-09",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["total"]
+
+
+def test_one_impossible_year_never_makes_an_older_file_the_newest(cli, home, shared_data,
+                                                                    tmp_path):
+    """An older file (FY2022-23 only, every count halved) with one FY2099 row must not
+    replace the real FY2023 figures of the newer real file."""
+    real = shared_data / SOUTHWEST
+    with open(real, newline="", encoding="utf-8-sig") as stream:
+        rows = list(csv.reader(stream))
+    expected = sum(int(r[-1]) for r in rows[1:] if r[0].startswith("2023"))
+    assert expected == 2_475_669
+    older = [rows[0]] + [[*r[:-1], str(int(r[-1]) // 2)] for r in rows[1:]
+                         if r[0][:4] in ("2022", "2023")]
+    older.insert(5, ["2099", *older[4][1:]])
+    path = _write(tmp_path / "sbo-encounters-fy22-fy23.csv", older)
+    assert cli("ingest", "cbp", "--from", str(real)).exit_code == 0
+    result = _ingest(cli, path)
+    assert result.exit_code == 0, result.output
+    assert _southwest_fy2023(cli) == expected
+    kept = quarantine_table(home).to_pylist()
+    assert [(k["source_file"], k["source_line"], k["reason_code"], k["raw_value"])
+            for k in kept] == [("sbo-encounters-fy22-fy23.csv", 6, "implausible-period",
+                                "2098-10")]
+    order = [r["release_label"] for r in releases_table(home).to_pylist()]
+    assert order == ["sbo-encounters-fy22-fy23.csv", real.name]
+
+
+def test_a_year_before_2000_and_a_month_after_the_release_date_are_quarantined(
+        cli, home, rows, tmp_path):
+    rows[2][0] = "1999"
+    rows[3][0] = "2031"
+    result = cli("ingest", "cbp", "--from", str(_write(tmp_path / "years.csv", rows)),
+                 "--release-date", "2030-01-15")
+    assert result.exit_code == 0, result.output
+    kept = quarantine_table(home).to_pylist()
+    assert [(k["source_line"], k["reason_code"], k["field_name"]) for k in kept] == \
+        [(3, "implausible-period", "fiscal_year"), (4, "implausible-period", "month")]
+    release = releases_table(home).to_pylist()[0]
+    assert release["data_through"] < date(2030, 2, 1)
+
+
+def test_a_thirty_digit_count_is_quarantined_not_a_traceback(cli, home, rows, tmp_path):
+    rows[4][-1] = "9" * 30
+    rows[5][-1] = "250000000"
+    result = _ingest(cli, _write(tmp_path / "huge.csv", rows))
+    assert result.exit_code == 0, result.output
+    assert [(k["source_line"], k["reason_code"]) for k in quarantine_table(home).to_pylist()] \
+        == [(5, "bad-count"), (6, "implausible-count")]
+
+
+def test_a_field_beyond_the_csv_limit_names_the_line(cli, rows, tmp_path):
+    rows[6][5] = "X" * 200_000
+    _refused(_ingest(cli, _write(tmp_path / "long.csv", rows)), "long.csv, line 7",
+             "cannot be read as CSV", "field larger than field limit")
+
+
+def test_a_repeated_header_line_is_quarantined_not_loaded(cli, home, rows, tmp_path):
+    rows.insert(10, list(rows[0]))
+    result = _ingest(cli, _write(tmp_path / "pasted.csv", rows))
+    assert result.exit_code == 0, result.output
+    assert [(k["source_line"], k["reason_code"]) for k in quarantine_table(home).to_pylist()] \
+        == [(11, "repeated-header")]
+    release = releases_table(home).to_pylist()[0]
+    assert (release["rows_read"], release["rows_loaded"]) == (len(rows) - 1, len(rows) - 2)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded(cli, home, tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive, \
+            archive.open("encounters.csv", "w", force_zip64=True) as member:
+        block = b"0" * (1 << 20)
+        for _ in range(1024):  # 1 GiB of zeros, about 1 MB compressed
+            member.write(block)
+    assert path.stat().st_size < 2 << 20
+    _refused(_ingest(cli, path), "bomb.zip", "encounters.csv", "zip bomb")

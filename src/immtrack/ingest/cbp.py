@@ -92,18 +92,27 @@ def cbp_inputs(spec: str, home: Path, *, progress: bool = True) -> Iterator[list
 def ingest_cbp_file(home: Path, item: InputFile, *, release_date: date | None = None,
                     encoding: str = "utf-8-sig") -> IngestOutcome:
     """Read one CBP file and publish it as a release; a no-op if it is already in the lake."""
+    archives.regular_file(item.path, item.name, max_bytes=cbp.MAX_CSV_BYTES)
     sha256 = sha256_of(item.path)
     release_id = release_id_for(cbp.SOURCE, [sha256])
     if has_release(home, release_id):
         return IngestOutcome(item.name, "unchanged", release_id,
                              message="already in the lake: nothing changed")
     log = QuarantineLog()
-    rows = cbp.read_cbp_file(item.path, log, name=item.name, encoding=encoding)
+    published = release_date or item.release_date
+    rows = cbp.read_cbp_file(item.path, log, name=item.name, encoding=encoding,
+                             not_after=published or date.today())
     months = rows.months()
     years = [y for y in rows.columns["fiscal_year"] if y is not None]
+    if not years:
+        first = log.first(log.reasons.most_common(1)[0][0]) if len(log) else None
+        raise BadFileError(item.name, "no row of the file could be loaded"
+                           + (f"; the first problem, line {first['source_line']}: "
+                              f"{first['detail']}" if first else ""),
+                           hint="see whether this is the file you meant to ingest")
     release = Release(
         release_id=release_id, source=cbp.SOURCE, release_label=item.name, origin=item.origin,
-        release_date=release_date or item.release_date,
+        release_date=published,
         data_from=months[0] if months else date(min(years) - 1, 10, 1),
         data_through=months[-1] if months else date(max(years), 9, 1),
         is_synthetic=item.is_synthetic,
