@@ -177,12 +177,25 @@ def _join(lines: list[bytes], end: bytes, final: bool) -> bytes:
     return end.join(lines) + (end if final else b"")
 
 
-def truncate(data: bytes, where: float) -> Mutation:
-    cut = max(1, int(len(data) * where))
+def truncate(data: bytes, where: float, file_type: str) -> Mutation:
+    """Cut the file. A cut is detectable, and must be refused, when it leaves the last row
+    without the line end the format has, or (for ICE's files, written without a final line
+    end) with fewer fields than the header, or breaks a binary format."""
+    cut = max(1, min(len(data) - 1, int(len(data) * where)))
+    piece = data[:cut]
     end = _line_end(data)
-    clean = data[:cut].endswith(end) or cut >= len(data)
-    return Mutation("truncate", f"cut at byte {cut} of {len(data)}", data[:cut],
-                    cut_mid_row=not clean)
+    if file_type in ("parquet", "xlsx"):
+        detectable = True
+    elif data.endswith(end):
+        detectable = not piece.endswith(end)
+    else:
+        text = piece.decode("latin-1")
+        delimiter = "\t" if file_type == "tsv" else ","
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        detectable = bool(rows) and len(rows[-1]) < len(rows[0]) and not text.endswith(
+            ("\r", "\n"))
+    return Mutation("truncate", f"cut at byte {cut} of {len(data)}", piece,
+                    cut_mid_row=detectable)
 
 
 def flip(data: bytes, where: float, value: int) -> Mutation:
@@ -321,9 +334,15 @@ def csv_records(data: bytes, delimiter: str = ",", encoding: str = "latin-1") ->
     return sum(1 for r in rows[1:] if any(f.strip() for f in r))
 
 
-def tab_lines(data: bytes) -> int:
-    """Data lines of an EOIR table: line ends after the header, by counting bytes."""
-    return max(0, data.count(b"\n") - 1)
+def tab_records(data: bytes) -> int:
+    """Data rows of an EOIR table: non-empty records after the header, a record ending with
+    the header's line end (CRLF in EOIR's files; a lone LF inside a row does not end it)."""
+    first = data.split(b"\n", 1)[0]
+    end = b"\r\n" if first.endswith(b"\r") else b"\n"
+    records = data.split(end)
+    if records and records[-1] == b"":
+        records.pop()
+    return sum(1 for r in records[1:] if r.strip(b"\r\n"))
 
 
 def workbook_rows(path: Path) -> dict[str, int]:
@@ -429,7 +448,11 @@ def run_cbp(seed: str, mutation: Mutation, root: Path, home: Path, file_name: st
     loaded = lake_rows(home, release, "core_cbp__encounters", file_name)
     kept = quarantined(home, release, file_name)
     if file_name.endswith(".xlsx"):
-        read = sum(workbook_rows(path).values())
+        try:
+            read = sum(workbook_rows(path).values())
+        except Exception as error:  # noqa: BLE001 - published, yet openpyxl cannot read it
+            return Result(seed, mutation.kind, mutation.detail, "miscount",
+                          f"published, but openpyxl cannot read it: {error}"[:300])
     else:
         read = csv_records(mutation.data, encoding="utf-8-sig")
     return check_published(seed, mutation, read, loaded, kept, original_loaded, home, release)
@@ -510,7 +533,7 @@ def mutate(data: bytes, file_type: str, kind: str, where: float, value: int) -> 
     `where` in [0, 1) places it, `value` (0-255) picks a byte or a variant."""
     delimiter = b"\t" if file_type in ("tsv", "eoir") else b","
     if kind == "truncate":
-        return truncate(data, where)
+        return truncate(data, where, file_type)
     if kind == "flip":
         return flip(data, where, value)
     if kind == "empty":
@@ -631,12 +654,16 @@ class EoirTarget:
     def _records(data: bytes, relative: str) -> int:
         if relative.startswith("Lookup/"):  # lookups are read line by line, blanks skipped
             return sum(1 for line in data.decode("latin-1").splitlines()[1:] if line.strip())
-        return tab_lines(data) + (1 if data and not data.endswith(b"\n") else 0)
+        return tab_records(data)
 
     def run(self, relative: str, mutation: Mutation) -> Result:
         from immtrack.ingest import ingest_eoir
 
         original = self._records(self.data(relative), relative)
+        if relative.startswith("Lookup/") and mutation.kind == "duplicate-line":
+            # A lookup may list a code twice (inactive entries); the views take one.
+            mutation = Mutation(mutation.kind, mutation.detail, mutation.data,
+                                mutation.cut_mid_row)
 
         def count(path: Path, release: str):
             read = self._records(path.read_bytes(), relative)

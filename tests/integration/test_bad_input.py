@@ -349,3 +349,143 @@ def test_a_zip_bomb_is_refused_before_it_is_expanded(cli, home, tmp_path):
             member.write(block)
     assert path.stat().st_size < 2 << 20
     _refused(_ingest(cli, path), "bomb.zip", "encounters.csv", "zip bomb")
+
+
+def _release_copy(release: Path, folder: Path, table: str | None = None, edit=None) -> Path:
+    """A copy of the release with `edit(bytes) -> bytes` applied to one file."""
+    shutil.copytree(release, folder, ignore=shutil.ignore_patterns("*.zip"))
+    if table:
+        path = folder / table
+        path.write_bytes(edit(path.read_bytes()))
+    return folder
+
+
+def _set_field(data: bytes, line: int, column: int, value: bytes) -> bytes:
+    lines = data.split(b"\r\n")
+    fields = lines[line - 1].split(b"\t")
+    fields[column] = value
+    lines[line - 1] = b"\t".join(fields)
+    return b"\r\n".join(lines)
+
+
+def _lake_value(home: Path, sql: str, *params):
+    from immtrack.lake.catalog import connect
+
+    return connect(home).execute(sql, list(params)).fetchall()
+
+
+def test_windows_1252_bytes_are_decoded_and_logged(cli, home, eoir_release, tmp_path):
+    """0x93, 0x96 and 0x94 are curly quotes and a dash in Windows-1252; DuckDB's Latin-1
+    reader refuses them. 0x81 is undefined in Windows-1252 and stays a Latin-1 byte."""
+    city = b"\x93SAN\x96JOSE\x94\x81"
+    folder = _release_copy(eoir_release, tmp_path / "r", "A_TblCase.csv",
+                           lambda data: _set_field(data, 5, 1, city))
+    result = cli("ingest", "eoir", "--from", str(folder))
+    assert result.exit_code == 0, result.output
+    case_id = int((folder / "A_TblCase.csv").read_bytes().split(b"\r\n")[4].split(b"\t")[0])
+    assert _lake_value(home, "SELECT ALIEN_CITY FROM raw_eoir__a_tblcase WHERE IDNCASE = ?",
+                       case_id) == [("\u201cSAN\u2013JOSE\u201d\x81",)]
+    assert _lake_value(home, "SELECT source_file, source_line, repair FROM repairs") == [
+        ("A_TblCase.csv", 5, "decoded Windows-1252 bytes (0x80-0x9F) the file declares "
+                             "Latin-1")]
+
+
+def test_a_lone_line_break_inside_a_row_is_repaired_not_a_traceback(cli, home, eoir_release,
+                                                                    tmp_path):
+    folder = _release_copy(eoir_release, tmp_path / "r", "A_TblCase.csv",
+                           lambda data: _set_field(_set_field(data, 3, 1, b"NEW\nXTOWN"),
+                                                   4, 1, b"LOS\rYVILLE"))
+    result = cli("ingest", "eoir", "--from", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = (eoir_release / "A_TblCase.csv").read_bytes().count(b"\r\n") - 1
+    counts = {t["table"]: t for t in json.loads(result.stdout)["tables"]}["A_TblCase"]
+    assert (counts["rows_read"], counts["rows_loaded"]) == (rows, rows)
+    assert sorted(_lake_value(home, "SELECT ALIEN_CITY FROM raw_eoir__a_tblcase WHERE "
+                                    "ALIEN_CITY IN ('NEW XTOWN', 'LOS YVILLE')")) == \
+        [("LOS YVILLE",), ("NEW XTOWN",)]
+    assert [line for _, line in _lake_value(home, "SELECT source_file, source_line FROM repairs "
+                                                  "ORDER BY 2")] == [3, 4]
+
+
+@pytest.mark.parametrize("table", ["tbl_Court_Appln.csv", "A_TblCase.csv"])
+def test_a_table_cut_mid_row_is_refused_with_the_byte_offset(cli, home, eoir_release,
+                                                             tmp_path, table):
+    size = (eoir_release / table).stat().st_size
+    cut = size * 2 // 5
+    folder = _release_copy(eoir_release, tmp_path / "r", table, lambda data: data[:cut])
+    line = (folder / table).read_bytes().count(b"\n") + 1
+    _refused(cli("ingest", "eoir", "--from", str(folder)), f"{table}, line {line}",
+             f"ends at byte {cut:,}", "truncated")
+    assert not (home / "catalog.duckdb").exists()
+
+
+def test_a_table_without_its_final_line_end_is_refused(cli, eoir_release, tmp_path):
+    folder = _release_copy(eoir_release, tmp_path / "r", "tbl_Court_Appln.csv",
+                           lambda data: data[:-2])
+    _refused(cli("ingest", "eoir", "--from", str(folder)), "tbl_Court_Appln.csv",
+             "without its final line end")
+
+
+def test_count_txt_names_a_table_with_missing_rows(cli, eoir_release, tmp_path):
+    data = (eoir_release / "tbl_Court_Appln.csv").read_bytes()
+    rows = data.count(b"\r\n") - 1
+    cut = data.rindex(b"\r\n", 0, len(data) - 2) + 2  # the last row gone, cleanly
+    folder = _release_copy(eoir_release, tmp_path / "r", "tbl_Court_Appln.csv",
+                           lambda data: data[:cut])
+    (folder / "Count.txt").write_text(f"A_TblCase\t9\ntbl_Court_Appln\t{rows:,}\n")
+    _refused(cli("ingest", "eoir", "--from", str(folder)), "tbl_Court_Appln.csv",
+             f"holds {rows - 1:,} rows where the release's Count.txt lists {rows:,}")
+
+
+def _asylum_decisions(home: Path) -> int:
+    return _lake_value(home, "SELECT count(*) FROM core_eoir__asylum_decisions")[0][0]
+
+
+def test_duplicated_rows_are_quarantined_and_counted_once(cli, home, eoir_release, tmp_path):
+    """Every application row twice: each second copy is quarantined with its line, and the
+    asylum decisions (merits n) are those of the release without copies."""
+    clean = tmp_path / "clean-home"
+    from immtrack.ingest import ingest_eoir
+
+    ingest_eoir(clean, str(eoir_release))
+    expected = _asylum_decisions(clean)
+    assert expected > 0
+
+    def doubled(data: bytes) -> bytes:
+        lines = data.split(b"\r\n")[:-1]
+        return b"\r\n".join([lines[0], *(x for line in lines[1:] for x in (line, line))]) \
+            + b"\r\n"
+
+    folder = _release_copy(eoir_release, tmp_path / "r", "tbl_Court_Appln.csv", doubled)
+    result = cli("ingest", "eoir", "--from", str(folder))
+    assert result.exit_code == 0, result.output
+    assert _asylum_decisions(home) == expected
+    rows = (eoir_release / "tbl_Court_Appln.csv").read_bytes().count(b"\r\n") - 1
+    kept = _lake_value(home, "SELECT source_line, reason_code FROM quarantine ORDER BY 1")
+    assert kept == [(2 * i + 3, "duplicate-key") for i in range(rows)]
+
+
+def test_a_repeated_header_line_in_a_table_is_quarantined(cli, home, eoir_release, tmp_path):
+    def pasted(data: bytes) -> bytes:
+        lines = data.split(b"\r\n")
+        return b"\r\n".join([*lines[:6], lines[0], *lines[6:]])
+
+    folder = _release_copy(eoir_release, tmp_path / "r", "tbl_schedule.csv", pasted)
+    result = cli("ingest", "eoir", "--from", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert _lake_value(home, "SELECT source_file, source_line, reason_code FROM quarantine") \
+        == [("tbl_schedule.csv", 7, "repeated-header")]
+    counts = {t["table"]: t for t in json.loads(result.stdout)["tables"]}["tbl_schedule"]
+    rows = (eoir_release / "tbl_schedule.csv").read_bytes().count(b"\r\n") - 1
+    assert (counts["rows_read"], counts["rows_loaded"]) == (rows + 1, rows)
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda data: b"", "the lookup is empty"),
+    (lambda data: data[:len(data) // 2], "without its final line end"),
+])
+def test_an_empty_or_cut_lookup_is_refused(cli, eoir_release, tmp_path, edit, problem):
+    folder = _release_copy(eoir_release, tmp_path / "r", "Lookup/tblLookupNationality.csv",
+                           edit)
+    _refused(cli("ingest", "eoir", "--from", str(folder)), "Lookup/tblLookupNationality.csv",
+             problem)

@@ -126,8 +126,8 @@ def _check_complete(data: bytes, name: str) -> None:
     end = b"\r\n" if b"\r\n" in data else b"\n" if b"\n" in data else b"\r"
     if not data.endswith(end):
         line = data.count(b"\n") + 1
-        raise BadFileError(name, f"the file ends at byte {len(data):,} in the middle of line "
-                                 f"{line} (no final line end): it looks truncated", line=line,
+        raise BadFileError(name, f"the file ends at byte {len(data):,}, on line {line}, "
+                                 "without its final line end: it looks truncated", line=line,
                            hint="the download was probably cut off; fetch it again")
 
 
