@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -489,3 +492,82 @@ def test_an_empty_or_cut_lookup_is_refused(cli, eoir_release, tmp_path, edit, pr
                            edit)
     _refused(cli("ingest", "eoir", "--from", str(folder)), "Lookup/tblLookupNationality.csv",
              problem)
+
+
+# Files that are not files, and workbooks that would exhaust memory ------------------------
+# Run as a separate process with a memory limit and a timeout: before the fixes these hung,
+# filled memory, or aborted the process.
+
+def _immtrack(home: Path, *args: str, timeout: float = 120):
+    def limits():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    command = [str(Path(sys.executable).with_name("immtrack")), "--home", str(home), *args]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=limits)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"immtrack {' '.join(args)} hung for {timeout} s")
+
+
+def _refused_process(result, *fragments: str) -> None:
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+    message = " ".join(result.stderr.split())
+    for fragment in fragments:
+        assert fragment in message, message
+    assert "Traceback" not in result.stderr
+
+
+def test_a_fifo_named_csv_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "encounters.csv"
+    os.mkfifo(fifo)
+    _refused_process(_immtrack(tmp_path / "home", "ingest", "cbp", "--from", str(fifo),
+                               timeout=60), "encounters.csv", "FIFO")
+
+
+def test_a_symlink_to_dev_zero_is_refused_not_read(tmp_path):
+    link = tmp_path / "encounters.csv"
+    link.symlink_to("/dev/zero")
+    _refused_process(_immtrack(tmp_path / "home", "ingest", "cbp", "--from", str(link)),
+                     "encounters.csv", "a device, not a regular file")
+
+
+def test_eoir_tables_that_are_not_files_are_refused(eoir_release, tmp_path):
+    folder = _release_copy(eoir_release, tmp_path / "r")
+    (folder / "A_TblCase.csv").unlink()
+    os.mkfifo(folder / "A_TblCase.csv")
+    (folder / "Lookup" / "tblLanguage.csv").unlink()
+    (folder / "Lookup" / "tblLanguage.csv").symlink_to("/dev/zero")
+    _refused_process(_immtrack(tmp_path / "home", "ingest", "eoir", "--from", str(folder),
+                               timeout=60), "A_TblCase.csv", "FIFO")
+
+
+def test_a_cell_at_xfd1048576_is_refused_before_calamine_reads_it(tmp_path, shared_data):
+    source = shared_data / "cbp/ohss_khsm/KHSM Encounters (USBP) fy25m11.xlsx"
+    path = tmp_path / "KHSM Encounters (USBP) fy25m11.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w",
+                                                              zipfile.ZIP_DEFLATED) as out:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                at = data.rindex(b"</sheetData>")
+                data = data[:at] + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>' \
+                    + data[at:]
+            out.writestr(info, data)
+    _refused_process(_immtrack(tmp_path / "home", "ingest", "cbp", "--from", str(path)),
+                     "fy25m11.xlsx", "reaches row 1,048,576 and column 16,384")
+
+
+def test_a_sheet_that_is_not_well_formed_xml_is_refused(cli, tmp_path, shared_data):
+    source = shared_data / "cbp/ohss_khsm/KHSM Encounters (USBP) fy25m11.xlsx"
+    path = tmp_path / "khsm.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w",
+                                                              zipfile.ZIP_DEFLATED) as out:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data[:len(data) // 2]
+            out.writestr(info, data)
+    _refused(_ingest(cli, path), "khsm.xlsx", "sheet2.xml", "not well-formed XML")

@@ -146,6 +146,9 @@ QUARANTINE_REASONS = CodeTable(
          "A count far beyond any the agency has published for one cell."),
     Code("repeated-header", "Header repeated in the data",
          "The header line appears again among the data rows (files pasted together)."),
+    Code("bad-value", "Value of the wrong type",
+         "A value that does not parse as its column's type (a coordinate that is not a "
+         "number)."),
     Code("duplicate-key", "Primary key repeated in the file",
          "A row whose primary key (declared in the schema registry) already appeared earlier "
          "in the file; the first row was loaded, the later ones kept here."),

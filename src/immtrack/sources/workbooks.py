@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from xml.parsers import expat
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -24,7 +25,8 @@ MAX_CELLS = 20_000_000
 MAX_COLUMNS = 2_000
 WORKBOOK_LIMITS = archives.ArchiveLimits(total_bytes=1 << 30, member_bytes=1 << 29,
                                          members=5_000, ratio=200.0)
-_REFERENCE = re.compile(rb'<(?:\w+:)?(c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
+# A cell or row reference: <c r="XFD1048576">, <row r="1048576">.
+_REFERENCE = re.compile(rb' r="([A-Z]{0,3})([0-9]+)"')
 
 
 def _column_number(letters: bytes) -> int:
@@ -35,16 +37,20 @@ def _column_number(letters: bytes) -> int:
 
 
 def sheet_extent(stream) -> tuple[int, int]:
-    """(rows, columns) a sheet's XML reaches, from its row and cell references."""
+    """(rows, columns) a sheet's XML reaches, from its row and cell references, checking on
+    the way that the XML is well formed (calamine reads some broken XML without a word)."""
     rows = columns = 0
     tail = b""
+    parser = expat.ParserCreate()
     while chunk := stream.read(1 << 20):
+        parser.Parse(chunk, False)
         text = tail + chunk
-        for _, letters, digits in _REFERENCE.findall(text):
+        for letters, digits in _REFERENCE.findall(text):
             rows = max(rows, int(digits[:9]))
             if letters:
                 columns = max(columns, _column_number(letters))
-        tail = text[-200:]  # a reference cut by the chunk boundary is read again whole
+        tail = text[-40:]  # a reference cut by the chunk boundary is read again whole
+    parser.Parse(b"", True)
     return rows, columns
 
 
@@ -57,6 +63,10 @@ def check_workbook(path: Path, name: str) -> None:
             try:
                 with archive.open(info) as stream:
                     rows, columns = sheet_extent(stream)
+            except expat.ExpatError as error:
+                raise BadFileError(name, f"a sheet ({info.filename}) is not well-formed XML "
+                                         f"({error})", hint="the workbook is damaged; "
+                                                            "download it again") from None
             except archives.ZIP_ERRORS as error:
                 raise BadFileError(name, f"not a readable Excel workbook ({error})",
                                    hint="the file may be truncated; download it again") \
