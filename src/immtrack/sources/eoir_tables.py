@@ -308,13 +308,14 @@ def _source(path: Path, name: str, header: list[str], scan: FileScan, parquet: P
         return source, 0
     with open(source.path, "rb") as stream:
         first = stream.readline()
+    skip = first.rstrip(b"\r\n").decode(source.encoding).split("\t")
     lines = repeated_header_lines(source.path, source.scan.line_end, first)
+    if not lines or len(skip) != len(header):
+        return source, 0
     for line in lines:
         log.keep(source_file=name, line=line, reason="repeated-header", raw_row="\t".join(header),
                  detail="the header line again, in the middle of the data")
-    skip = first.rstrip(b"\r\n").decode(source.encoding).split("\t")
-    return _Source(source.path, source.scan, source.encoding,
-                   skip if lines and len(skip) == len(header) else None), len(lines)
+    return _Source(source.path, source.scan, source.encoding, skip), len(lines)
 
 
 def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: list[Column],
