@@ -571,3 +571,79 @@ def test_a_sheet_that_is_not_well_formed_xml_is_refused(cli, tmp_path, shared_da
                 data = data[:len(data) // 2]
             out.writestr(info, data)
     _refused(_ingest(cli, path), "khsm.xlsx", "sheet2.xml", "not well-formed XML")
+
+
+# ICE lists ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ice_folder(shared_data, tmp_path_factory) -> Path:
+    """ICE's files, each cut to its first rows in its own format (tests/fuzz/harness.py)."""
+    from tests.fuzz.harness import ice_seed
+
+    return ice_seed(shared_data, tmp_path_factory.mktemp("ice") / "ice", rows=10)
+
+
+@pytest.mark.parametrize(("relative", "edit", "problem"), [
+    ("offices/uwchr_aor_ero_field_office.csv", lambda d: d.split(b"\n")[0] + b"\n",
+     "a header but no data rows"),
+    ("facilities/facility-locations-oct2025.txt", lambda d: b"", "the file is empty"),
+    ("historical/marshall_locations.csv", lambda d: d[:len(d) - 25],
+     "ends in the middle of record"),
+    ("offices/ice-areas-of-responsibility.csv", lambda d: d.replace(b"county_name", b"county"),
+     "missing column(s) county_name"),
+    ("detention_management_stats/facilities.parquet", lambda d: d[:len(d) // 2],
+     "not a readable Parquet file"),
+])
+def test_an_unusable_ice_file_is_refused(ice_folder, tmp_path, relative, edit, problem):
+    from immtrack.errors import BadFileError
+    from immtrack.ingest import ingest_ice
+
+    folder = tmp_path / "ice"
+    shutil.copytree(ice_folder, folder)
+    (folder / relative).write_bytes(edit((folder / relative).read_bytes()))
+    with pytest.raises(BadFileError) as error:
+        ingest_ice(tmp_path / "home", folder)
+    assert Path(relative).name in str(error.value) and problem in str(error.value)
+
+
+def test_ice_text_where_numbers_belong_names_the_column(ice_folder, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from immtrack.errors import BadFileError
+    from immtrack.ingest import ingest_ice
+
+    folder = tmp_path / "ice"
+    shutil.copytree(ice_folder, folder)
+    path = folder / "detention_management_stats/facilities.parquet"
+    table = pq.read_table(path)
+    index = table.column_names.index("level_a")
+    table = table.set_column(index, "level_a", pa.array(
+        [f"x{v}" for v in table.column("level_a").to_pylist()], pa.string()))
+    pq.write_table(table, path)
+    with pytest.raises(BadFileError) as error:
+        ingest_ice(tmp_path / "home", folder)
+    assert "facilities.parquet" in str(error.value)
+    assert "column level_a holds string values that are not double" in str(error.value)
+
+
+def test_a_duplicated_ice_parquet_row_is_quarantined_not_added(ice_folder, tmp_path):
+    """A facility row twice would double its ADP."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from immtrack.ingest import ingest_ice
+
+    folder = tmp_path / "ice"
+    shutil.copytree(ice_folder, folder)
+    path = folder / "detention_management_stats/facilities.parquet"
+    table = pq.read_table(path)
+    pq.write_table(pa.concat_tables([table.slice(0, 4), table.slice(3, 1), table.slice(4)]),
+                   path)
+    outcome = ingest_ice(tmp_path / "home", folder)
+    assert outcome.status == "published"
+    home = tmp_path / "home"
+    assert _lake_value(home, "SELECT source_file, source_line, reason_code FROM quarantine") \
+        == [("facilities.parquet", 5, "duplicate-key")]
+    assert _lake_value(home, "SELECT count(*) FROM core_ice__facility_population") == \
+        [(table.num_rows,)]
