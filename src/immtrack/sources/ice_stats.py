@@ -124,7 +124,9 @@ MAX_PARQUET_BYTES = 1 << 30
 def _parquet(path: Path) -> pa.Table:
     regular_file(path, str(path), max_bytes=MAX_PARQUET_BYTES)
     try:
-        return pq.read_table(path)
+        table = pq.read_table(path)
+        table.column_names  # noqa: B018 - a damaged name is not UTF-8: find out here
+        return table
     except Exception as error:  # noqa: BLE001 - pyarrow raises many types for a damaged file
         raise BadFileError(str(path), f"not a readable Parquet file "
                                       f"({' '.join(str(error).split())[:200]})",
