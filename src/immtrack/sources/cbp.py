@@ -118,7 +118,7 @@ def _series_for_csv(layout: str, name: str) -> str:
 
 
 # CBP's CSVs are a few megabytes; a file hundreds of times larger is not one of them.
-MAX_CSV_BYTES = 1 << 30
+MAX_CSV_BYTES = 1 << 29
 
 
 def _check_complete(data: bytes, name: str) -> None:
