@@ -27,6 +27,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import traceback
@@ -653,7 +654,11 @@ class EoirTarget:
     @staticmethod
     def _records(data: bytes, relative: str) -> int:
         if relative.startswith("Lookup/"):  # lookups are read line by line, blanks skipped
-            return sum(1 for line in data.decode("latin-1").splitlines()[1:] if line.strip())
+            lines = re.split(rb"\r\n|\r|\n", data)  # not str.splitlines: 0x85 is no break
+            if lines and lines[-1] == b"":
+                lines.pop()
+            return sum(1 for line in lines[1:]
+                       if line.decode("latin-1").replace("\x00", "").strip())
         return tab_records(data)
 
     def run(self, relative: str, mutation: Mutation) -> Result:
