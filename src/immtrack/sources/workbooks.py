@@ -55,13 +55,17 @@ def sheet_extent(stream) -> tuple[int, int]:
 
 
 def check_workbook(path: Path, name: str) -> None:
-    """Refuse a workbook whose zip or whose sheets' extent would exhaust memory."""
+    """Refuse a workbook whose zip is damaged (every member is read to its CRC), or whose
+    sheets are not well-formed XML or reach so far they would exhaust memory."""
     with archives.open_zip(path, name) as archive:
         for info in archives.check_archive(archive, name, WORKBOOK_LIMITS):
-            if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
-                continue
+            sheet = re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename) is not None
             try:
                 with archive.open(info) as stream:
+                    if not sheet:  # read to the end, so zipfile checks its CRC
+                        while stream.read(1 << 20):
+                            pass
+                        continue
                     rows, columns = sheet_extent(stream)
             except expat.ExpatError as error:
                 raise BadFileError(name, f"a sheet ({info.filename}) is not well-formed XML "
