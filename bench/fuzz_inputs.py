@@ -86,7 +86,6 @@ def main() -> int:
         print("needs ../shared/data", file=sys.stderr)
         return 2
     work = args.work or Path(tempfile.mkdtemp(prefix="immtrack-fuzz-"))
-    rng = random.Random(args.seed)
     results = []
     started = time.perf_counter()
     for reader, target, files in _targets(shared, work, args.cases, args.rows):
@@ -94,6 +93,7 @@ def main() -> int:
             continue
         for file_type, name, data in files:
             kinds = harness.kinds_for(file_type)
+            rng = random.Random(f"{args.seed}:{name}")  # same mutations whatever --only says
             for index in range(args.per_file):
                 kind = kinds[index % len(kinds)]
                 mutation = harness.mutate(data, file_type, kind, rng.random(),
