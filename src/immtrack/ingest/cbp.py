@@ -29,7 +29,7 @@ from immtrack.lake.releases import (
     publish,
     release_id_for,
 )
-from immtrack.sources import SYNTHETIC_MARKER, cbp
+from immtrack.sources import SYNTHETIC_MARKER, archives, cbp
 
 _CBP_SUFFIXES = (".csv", ".xlsx")
 _DATED_URL = re.compile(r"/(\d{4})-(\d{2})/[^/]+$")
@@ -69,17 +69,21 @@ def cbp_inputs(spec: str, home: Path, *, progress: bool = True) -> Iterator[list
         if not files:
             raise BadFileError(str(path), "the folder holds no .csv or .xlsx files")
         yield [InputFile(p, p.name, str(p.resolve()), is_synthetic=synthetic) for p in files]
-    elif zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
-        with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist()
-                       if Path(m).suffix.lower() in _CBP_SUFFIXES and not m.endswith("/")]
+    elif path.suffix.lower() == ".zip" and path.is_file() and zipfile.is_zipfile(path):
+        with archives.open_zip(path) as archive:
+            names = [info.filename for info in
+                     archives.check_archive(archive, str(path), archives.SMALL_LIMITS)]
+        with tempfile.TemporaryDirectory() as folder:
+            members = archives.extract(
+                path, Path(folder), limits=archives.SMALL_LIMITS,
+                wanted=lambda m: Path(m).suffix.lower() in _CBP_SUFFIXES)
             if not members:
-                listing = ", ".join(archive.namelist()[:10]) or "nothing"
+                listing = ", ".join(names[:10]) or "nothing"
                 raise BadFileError(str(path), f"the zip holds no CBP encounter files (.csv or "
                                               f".xlsx); it contains: {listing}")
-            synthetic = SYNTHETIC_MARKER in {Path(m).name for m in archive.namelist()}
-            yield [InputFile(Path(archive.extract(m, folder)), Path(m).name,
-                             f"{path.resolve()}!{m}", is_synthetic=synthetic) for m in members]
+            synthetic = SYNTHETIC_MARKER in {Path(m).name for m in names}
+            yield [InputFile(target, Path(m).name, f"{path.resolve()}!{m}",
+                             is_synthetic=synthetic) for m, target in members]
     else:
         synthetic = (path.parent / SYNTHETIC_MARKER).exists()
         yield [InputFile(path, path.name, str(path.resolve()), is_synthetic=synthetic)]
@@ -88,18 +92,27 @@ def cbp_inputs(spec: str, home: Path, *, progress: bool = True) -> Iterator[list
 def ingest_cbp_file(home: Path, item: InputFile, *, release_date: date | None = None,
                     encoding: str = "utf-8-sig") -> IngestOutcome:
     """Read one CBP file and publish it as a release; a no-op if it is already in the lake."""
+    archives.regular_file(item.path, item.name, max_bytes=cbp.MAX_CSV_BYTES)
     sha256 = sha256_of(item.path)
     release_id = release_id_for(cbp.SOURCE, [sha256])
     if has_release(home, release_id):
         return IngestOutcome(item.name, "unchanged", release_id,
                              message="already in the lake: nothing changed")
     log = QuarantineLog()
-    rows = cbp.read_cbp_file(item.path, log, name=item.name, encoding=encoding)
+    published = release_date or item.release_date
+    rows = cbp.read_cbp_file(item.path, log, name=item.name, encoding=encoding,
+                             not_after=published or date.today())
     months = rows.months()
     years = [y for y in rows.columns["fiscal_year"] if y is not None]
+    if not years:
+        first = log.first(log.reasons.most_common(1)[0][0]) if len(log) else None
+        raise BadFileError(item.name, "no row of the file could be loaded"
+                           + (f"; the first problem, line {first['source_line']}: "
+                              f"{first['detail']}" if first else ""),
+                           hint="see whether this is the file you meant to ingest")
     release = Release(
         release_id=release_id, source=cbp.SOURCE, release_label=item.name, origin=item.origin,
-        release_date=release_date or item.release_date,
+        release_date=published,
         data_from=months[0] if months else date(min(years) - 1, 10, 1),
         data_through=months[-1] if months else date(max(years), 9, 1),
         is_synthetic=item.is_synthetic,

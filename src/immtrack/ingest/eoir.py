@@ -102,10 +102,28 @@ def _read_lookups(files: eoir.ReleaseFiles, log: QuarantineLog, release_id: str
     for name, path in sorted(files.lookups.items()):
         before = len(log)
         lookup_rows, read = eoir.read_lookup(path, name, log)
+        lookup_rows = _without_repeated_header(path, lookup_rows, log)
         rows += [{**row, "release_id": release_id} for row in lookup_rows]
         counts.append(FileCount(f"Lookup/{path.name}", "", files.sha256[path],
                                 path.stat().st_size, read, len(lookup_rows), len(log) - before))
     return pa.Table.from_pylist(rows, schema=TABLES["raw_eoir__lookups"].arrow_schema()), counts
+
+
+def _without_repeated_header(path: Path, rows: list[dict], log: QuarantineLog) -> list[dict]:
+    """A lookup's header line repeated among its rows is not a code: quarantine it. (A code
+    listed twice is kept: real lookups list inactive entries again, and the decoded views take
+    one description per code.)"""
+    with open(path, "rb") as stream:
+        header = stream.readline().rstrip(b"\r\n").decode("latin-1").replace("\x00", "")
+    kept = []
+    for row in rows:
+        if row["raw_row"] == header:
+            log.keep(source_file=row["source_file"], line=row["source_line"],
+                     reason="repeated-header", raw_row=row["raw_row"],
+                     detail="the header line again, in the middle of the lookup")
+        else:
+            kept.append(row)
+    return kept
 
 
 def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
@@ -132,7 +150,7 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             count = read_table(
                 con, path, path.name, list(table.columns), staging.path_for(table.lake_table),
                 release_id=release_id, log=log, repairs=repairs, aliases=table.aliases,
-                scan=files.scans[path],
+                scan=files.scans[path], key=table.key,
                 repaired_parquet=staging.path_for(table.lake_table, "repaired"),
                 progress=(lambda pct, n=name: progress(n, pct)) if progress else None)
             if progress:

@@ -5,6 +5,7 @@ and, when given, person-level detention records."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,9 +25,11 @@ from immtrack.lake.releases import (
 )
 from immtrack.schema.tables import TABLES
 from immtrack.sources import SYNTHETIC_MARKER
+from immtrack.sources.archives import regular_file
 from immtrack.sources.ice_facilities import read_facility_lists, unify
 from immtrack.sources.ice_stats import FACILITY_COLUMNS, read_ddp_stats, read_ice_workbook
 from immtrack.sources.ice_stints import read_stints
+from immtrack.sources.keys import first_of_each_key
 
 SOURCE = "ice"
 STATS_FOLDER = "detention_management_stats"
@@ -79,6 +82,8 @@ def _inputs(folder: Path, stints: Path | None) -> list[Path]:
         raise BadFileError(str(folder), "not a folder: give the ICE folder (docs/detention.md)")
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in
                    (".parquet", ".xlsx", ".csv", ".txt"))
+    if stints:
+        regular_file(stints, str(stints))
     return files + ([stints] if stints else [])
 
 
@@ -94,10 +99,10 @@ def ingest_ice(home: Path, folder: str | Path, *, stints: Path | None = None) ->
     log = QuarantineLog()
     lists = read_facility_lists(folder, log)
     facilities = unify(lists.list_rows)
-    stats = read_ddp_stats(folder / STATS_FOLDER)
+    stats = read_ddp_stats(folder / STATS_FOLDER, log)
     population = [dict(zip(stats.facilities, values, strict=True))
                   for values in zip(*stats.facilities.values(), strict=True)]
-    read = dict(stats.read)
+    read = dict(stats.read) | lists.read
     for workbook in sorted(folder.rglob("*detentionStats*.xlsx")):
         records, _ = read_ice_workbook(workbook)
         population += [{**r, "source_file": workbook.name} for r in records]
@@ -108,13 +113,28 @@ def ingest_ice(home: Path, folder: str | Path, *, stints: Path | None = None) ->
     stint_rows: list[dict] = []
     if stints:
         stint_rows, read[stints.name] = read_stints(stints, log)
-    loaded = {name: read[name] for name in stats.read} | dict(lists.loaded)
-    loaded |= {name: read[name] for name in read if name.endswith(".xlsx")
-               and name not in lists.read}
+    tables = {
+        "raw_ice__facility_lists": [{**r, "facility_name": r["name"], "state_code": r["state"],
+                                     "aor_code": r["aor"]} for r in lists.list_rows],
+        "core_ice__facility_population": _facility_population(population),
+        "core_ice__monthly": [{**r, "ice_file_date": r["file_date"],
+                               "ice_pull_date": r["pull_date"]} for r in monthly],
+        "core_ice__offices": [{**o, "aor_code": o["aor"]} for o in lists.offices],
+        "core_ice__aor_counties": [{**c, "aor_code": c["aor"]} for c in lists.aor_counties],
+    }
     if stints:
-        loaded[stints.name] = len(stint_rows)
-    read |= lists.read
-    months = [r["month_start"] for r in monthly if r["month_start"]]
+        tables["core_ice__stints"] = [{
+            "person_id": s["unique_identifier"], "stay_start": s["stay_book_in_date_time"],
+            "stay_end": s["stay_book_out_date_time"], "book_in": s["book_in_date_time"],
+            "book_out": s["book_out_date_time"], "detloc": s["detention_facility_code"],
+            "facility_name": s["detention_facility"], "citizenship": s["citizenship_country"],
+            "gender": s["gender"], "release_reason": s["detention_release_reason"],
+            "source_file": s["source_file"], "source_line": s["source_line"]}
+            for s in stint_rows]
+    tables = {name: first_of_each_key(name, rows, log) for name, rows in tables.items()}
+    # Rows loaded per file, counted from what goes into the lake.
+    loaded = Counter(r["source_file"] for rows in tables.values() for r in rows)
+    months = [r["month_start"] for r in tables["core_ice__monthly"] if r["month_start"]]
     release = Release(
         release_id=release_id, source=SOURCE, release_label=folder.name,
         origin=str(folder.resolve()), data_from=min(months, default=None),
@@ -130,33 +150,12 @@ def ingest_ice(home: Path, folder: str | Path, *, stints: Path | None = None) ->
             return IngestOutcome(str(folder), "unchanged", release_id,
                                  message="already in the lake: nothing changed")
         staging = Staging(home)
-        renamed_lists = [{**r, "facility_name": r["name"], "state_code": r["state"],
-                          "aor_code": r["aor"]} for r in lists.list_rows]
-        staging.write("raw_ice__facility_lists",
-                      _table("raw_ice__facility_lists", renamed_lists, release_id))
+        for name, rows in tables.items():
+            staging.write(name, _table(name, rows, release_id))
         staging.write("core_ice__facilities", _table("core_ice__facilities", [
             {**f, "facility_name": f["name"], "state_code": f["state"], "aor_code": f["aor"],
              "field_sources": "; ".join(f"{k}={v}" for k, v in f["sources"].items())}
             for f in facilities], release_id))
-        staging.write("core_ice__facility_population", _table(
-            "core_ice__facility_population", _facility_population(population), release_id))
-        staging.write("core_ice__monthly", _table("core_ice__monthly", [
-            {**r, "ice_file_date": r["file_date"], "ice_pull_date": r["pull_date"]}
-            for r in monthly], release_id))
-        staging.write("core_ice__offices", _table("core_ice__offices", [
-            {**o, "aor_code": o["aor"]} for o in lists.offices], release_id))
-        staging.write("core_ice__aor_counties", _table("core_ice__aor_counties", [
-            {**c, "aor_code": c["aor"]} for c in lists.aor_counties], release_id))
-        if stints:
-            staging.write("core_ice__stints", _table("core_ice__stints", [{
-                "person_id": s["unique_identifier"], "stay_start": s["stay_book_in_date_time"],
-                "stay_end": s["stay_book_out_date_time"], "book_in": s["book_in_date_time"],
-                "book_out": s["book_out_date_time"], "detloc": s["detention_facility_code"],
-                "facility_name": s["detention_facility"],
-                "citizenship": s["citizenship_country"], "gender": s["gender"],
-                "release_reason": s["detention_release_reason"],
-                "source_file": s["source_file"], "source_line": s["source_line"]}
-                for s in stint_rows], release_id))
         staging.write("quarantine", log.to_arrow(release_id))
         publish(home, release, staging)
     total_read, total_loaded, quarantined = release.totals()

@@ -139,4 +139,17 @@ QUARANTINE_REASONS = CodeTable(
          "date before its start."),
     Code("unknown-sheet", "Unknown sheet",
          "A workbook sheet whose layout immtrack does not know; its rows were not loaded."),
+    Code("implausible-period", "Impossible period",
+         "A fiscal year before FY2000, or a month or year after the date of the file: a typo "
+         "or a damaged file, kept out so it never makes a release look newest."),
+    Code("implausible-count", "Impossible count",
+         "A count far beyond any the agency has published for one cell."),
+    Code("repeated-header", "Header repeated in the data",
+         "The header line appears again among the data rows (files pasted together)."),
+    Code("bad-value", "Value of the wrong type",
+         "A value that does not parse as its column's type (a coordinate that is not a "
+         "number)."),
+    Code("duplicate-key", "Primary key repeated in the file",
+         "A row whose primary key (declared in the schema registry) already appeared earlier "
+         "in the file; the first row was loaded, the later ones kept here."),
 )

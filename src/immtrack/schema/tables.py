@@ -44,6 +44,9 @@ class Table:
     current: str
     caveats: tuple[str, ...] = ()
     raw_columns: tuple[Column, ...] = ()  # the agency's columns, before `fields`
+    # The primary key within one file: a row repeating it is quarantined at ingest
+    # ("duplicate-key"; CBP's readers call it "duplicate-fact"). Empty: not checked.
+    key: tuple[str, ...] = ()
 
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(name, FIELDS[name].type) for name in self.fields])
@@ -68,6 +71,7 @@ _CBP_TABLES = (
                 "title_of_authority_code", "encounter_type_code", "encounter_count",
                 *_PROVENANCE),
         current="newest_release_per_period",
+        key=("series", "month_start", "fiscal_year", "fact_key"),
         caveats=(
             "An encounter is an event, not a person: repeat crossers count each time.",
             "Series are different breakdowns of the same encounters; never sum across them.",
@@ -81,7 +85,7 @@ _EOIR_RAW_TABLES = tuple(
     Table(name=table.lake_table, source="eoir",
           description=f"EOIR {table.file_name}: {table.description}",
           fields=("data_issues", "release_id"), current="newest_release",
-          caveats=(_EOIR_CAVEAT,), raw_columns=table.columns)
+          caveats=(_EOIR_CAVEAT,), raw_columns=table.columns, key=table.key)
     for table in EOIR_TABLES.values()
 )
 
@@ -185,6 +189,12 @@ _ICE_TABLES = (
                 "adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d", "adp_male_crim",
                 "alos_days", "detloc", "detloc_match", "release_id", "source_file",
                 "source_line"),
+        # ICE's workbooks list a facility twice with different figures (Nassau, July 2025):
+        # only a row repeated whole is a duplicate.
+        key=("ice_file_date", "ice_pull_date", "fiscal_year", "facility_name", "address",
+             "city", "state_code", "zip", "aor_code", "facility_type", "gender", "adp_level_a",
+             "adp_level_b", "adp_level_c", "adp_level_d", "adp_male_crim", "alos_days",
+             "source_file"),
         current="newest_release", caveats=(_ICE_CAVEAT,)),
     Table(
         name="core_ice__monthly", source="ice",
@@ -194,6 +204,8 @@ _ICE_TABLES = (
         fields=("measure", "category", "subcategory", "month_start", "value", "year_to_date",
                 "ice_file_date", "ice_pull_date", "fiscal_year", "release_id", "source_file",
                 "source_line"),
+        key=("measure", "category", "subcategory", "month_start", "ice_file_date",
+             "ice_pull_date", "source_file"),
         current="newest_release", caveats=(_ICE_CAVEAT,)),
     Table(
         name="raw_ice__facility_lists", source="ice",
@@ -202,6 +214,7 @@ _ICE_TABLES = (
         fields=("list_name", "detloc", "facility_name", "address", "city", "county",
                 "state_code", "zip", "facility_type", "aor_code", "latitude", "longitude",
                 "first_used", "last_used", "release_id", "source_file", "source_line"),
+        key=("list_name", "detloc"),
         current="newest_release"),
     Table(
         name="core_ice__facilities", source="ice",
@@ -215,11 +228,13 @@ _ICE_TABLES = (
         name="core_ice__offices", source="ice",
         description="ERO field offices: area of responsibility code, address, coordinates.",
         fields=("aor_code", "office_name", "address", "latitude", "longitude", "release_id"),
+        key=("aor_code",),
         current="newest_release"),
     Table(
         name="core_ice__aor_counties", source="ice",
         description="The states and counties each ERO field office covers.",
         fields=("aor_code", "office_name", "state_name", "county", "notes", "release_id"),
+        key=("office_name", "state_name", "county"),
         current="newest_release"),
     Table(
         name="core_ice__stints", source="ice",

@@ -20,10 +20,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
+from immtrack.sources.archives import read_bytes
 from immtrack.sources.cbp_workbook import read_workbook_rows
 from immtrack.sources.encounter_rows import EncounterRows, RowProblem, add_row, refuse_if_mostly_bad
 
@@ -115,60 +117,87 @@ def _series_for_csv(layout: str, name: str) -> str:
     return "cbp_southwest_aor" if _SOUTHWEST_FILE.search(name) else "cbp_nationwide_aor"
 
 
+# CBP's CSVs are a few megabytes; a file hundreds of times larger is not one of them.
+MAX_CSV_BYTES = 1 << 29
+
+
+def _check_complete(data: bytes, name: str) -> None:
+    """A CBP CSV ends with a line end, in the file's own style: one that does not was cut."""
+    end = b"\r\n" if b"\r\n" in data else b"\n" if b"\n" in data else b"\r"
+    if not data.endswith(end):
+        line = data.count(b"\n") + 1
+        raise BadFileError(name, f"the file ends at byte {len(data):,}, on line {line}, "
+                                 "without its final line end: it looks truncated", line=line,
+                           hint="the download was probably cut off; fetch it again")
+
+
+def _records(text: str, name: str):
+    """(line, fields) of every record; a malformed record stops the file with its line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    try:
+        for fields in reader:
+            yield reader.line_num, fields
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise BadFileError(name, f"line {line} cannot be read as CSV ({error})", line=line,
+                           hint="a value far longer than CBP writes, or an unclosed quote, "
+                                "means the file was damaged or is not CBP's") from None
+
+
 def read_csv(data: bytes, name: str, log: QuarantineLog, *,
-             encoding: str = "utf-8-sig") -> EncounterRows:
-    """Read one CBP CSV (any layout) into rows, quarantining bad rows into `log`."""
+             encoding: str = "utf-8-sig", not_after: date | None = None) -> EncounterRows:
+    """Read one CBP CSV (any layout) into rows, quarantining bad rows into `log`.
+
+    `not_after` is the last day the file can hold (its publication date, or today): a month
+    after it cannot be real and is quarantined, so it never makes the file look newest."""
     if not data.strip():
         raise BadFileError(name, "the file is empty", hint="download it again")
     text = _decode_text(data, name, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    _check_complete(data, name)
+    records = _records(text, name)
+    _, header = next(records)
     layout, positions = _match_layout(name, header)
     series = _series_for_csv(layout, name)
     implied = {"region": "southwest"} if layout == "grouped" else {}
     rows = EncounterRows()
     read = 0
-    last_line, last_fields = 1, header
-    for fields in reader:
-        line = reader.line_num
+    for line, fields in records:
         if not any(f.strip() for f in fields):
             continue
         read += 1
-        last_line, last_fields = line, fields
         try:
+            if fields == header:
+                raise RowProblem("repeated-header", None, None,
+                                 "the header line again, in the middle of the data")
             if len(fields) != len(header):
                 raise RowProblem("wrong-field-count", None, None,
                                  f"{len(fields)} fields where the header has {len(header)}")
             values = {fld: fields[i] for fld, i in positions.items()}
             add_row(rows, series, values, source_file=name, source_sheet=None, line=line,
-                    implied=implied)
+                    implied=implied, not_after=not_after)
         except RowProblem as problem:
             log.keep(source_file=name, line=line, reason=problem.reason,
                      field_name=problem.field_name, raw_value=problem.raw_value,
-                     detail=problem.detail, raw_row="\t".join(fields))
+                     detail=problem.detail, raw_row="\t".join(fields)[:10_000])
     if read == 0:
         raise BadFileError(name, "the file has a header but no data rows", line=1,
                            hint="download it again; CBP files hold thousands of rows")
-    if not text.endswith(("\n", "\r")) and len(last_fields) < len(header):
-        raise BadFileError(name, f"the file ends in the middle of line {last_line} "
-                                 f"({len(last_fields)} of {len(header)} fields): it looks "
-                                 "truncated", line=last_line,
-                           hint="the download was probably cut off; fetch it again")
     rows.parts[""] = [read, read - log.count_in(name, None)]
     refuse_if_mostly_bad(name, None, read, log)
     return rows
 
 
 def read_cbp_file(path: Path, log: QuarantineLog, *, name: str | None = None,
-                  encoding: str = "utf-8-sig") -> EncounterRows:
+                  encoding: str = "utf-8-sig", not_after: date | None = None) -> EncounterRows:
     """Read a CBP CSV or an OHSS KHSM workbook, choosing the reader by the file's bytes."""
     name = name or path.name
-    data = path.read_bytes()
+    data = read_bytes(path, name, max_bytes=MAX_CSV_BYTES)
     if data[:4] == b"PK\x03\x04" and path.suffix.lower() in (".xlsx", ".xlsm"):
         rows = EncounterRows()
-        read_workbook_rows(path, name, rows, log)
+        read_workbook_rows(path, name, rows, log, not_after=not_after)
         return rows
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise BadFileError(name, "the file has an .xlsx name but is not an Excel workbook",
                            hint="download it again; an error page saved as .xlsx looks like this")
-    return read_csv(data, name, log, encoding=encoding)
+    return read_csv(data, name, log, encoding=encoding, not_after=not_after)

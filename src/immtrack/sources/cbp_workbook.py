@@ -9,14 +9,14 @@ ingest, and a sheet immtrack does not know is quarantined row by row, so nothing
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-
-from python_calamine import CalamineError, CalamineWorkbook
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.schema.codes import fold
 from immtrack.sources.encounter_rows import EncounterRows, RowProblem, add_row, refuse_if_mostly_bad
+from immtrack.sources.workbooks import open_workbook, sheet_rows
 
 # Our field -> OHSS's header.
 _HEADERS = {"fiscal_year": "Fiscal Year", "month": "Month", "region": "Region",
@@ -44,15 +44,6 @@ _LAYOUT_BY_FOLDED_NAME = {fold(name): layout for name, layout in SHEET_LAYOUTS.i
 _IMPLIED = {"component": "USBP"}
 
 
-def _open(path: Path, name: str) -> CalamineWorkbook:
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as error:
-        raise BadFileError(name, f"not a readable Excel workbook ({error})",
-                           hint="the file may be truncated or not an .xlsx; download it again")\
-            from error
-
-
 def _check_header(name: str, sheet: str, header: list, fields: tuple[str, ...]) -> None:
     expected = [_HEADERS[f] for f in fields]
     found = [" ".join(str(h).split()) for h in header if h not in (None, "")]
@@ -63,13 +54,14 @@ def _check_header(name: str, sheet: str, header: list, fields: tuple[str, ...]) 
                                 "which column is which")
 
 
-def read_workbook_rows(path: Path, name: str, rows: EncounterRows, log: QuarantineLog) -> None:
+def read_workbook_rows(path: Path, name: str, rows: EncounterRows, log: QuarantineLog, *,
+                       not_after: date | None = None) -> None:
     """Append every known sheet's rows to `rows`; quarantine the rows of unknown sheets."""
-    workbook = _open(path, name)
+    workbook = open_workbook(path, name)
     if not workbook.sheet_names:
         raise BadFileError(name, "the workbook has no sheets")
     for sheet in workbook.sheet_names:
-        table = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        table = sheet_rows(workbook, sheet, name, skip_empty_area=False)
         layout = _LAYOUT_BY_FOLDED_NAME.get(fold(sheet))
         if layout is not None and table:
             _check_header(name, sheet, table[0], layout[1])
@@ -89,7 +81,7 @@ def read_workbook_rows(path: Path, name: str, rows: EncounterRows, log: Quaranti
                                      f"values beyond the {len(fields)} columns of the layout")
                 values = dict(zip(fields, cells, strict=False))
                 add_row(rows, series, values, source_file=name, source_sheet=sheet,
-                        line=index, implied=_IMPLIED)
+                        line=index, implied=_IMPLIED, not_after=not_after)
             except RowProblem as problem:
                 log.keep(source_file=name, source_sheet=sheet, line=index,
                          reason=problem.reason, field_name=problem.field_name,

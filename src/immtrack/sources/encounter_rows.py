@@ -27,6 +27,13 @@ from immtrack.schema.codes import (
 # A file is unusable, not merely dirty, when more than this share of its rows is bad: a
 # shifted column or a wrong file fails every row, while CBP's real files have none.
 MAX_BAD_ROW_SHARE = 0.5
+# CBP's and OHSS's series start in FY2000 at the earliest; a fiscal year before that, or a
+# month after the file's publication date (or today), is a typo or a damaged file, and must
+# never make a file look like the newest release.
+EARLIEST_FISCAL_YEAR = 2000
+# The largest monthly cell ever published is in the hundreds of thousands; a count beyond
+# this cannot be one month's encounters (and would not fit the lake's 64-bit column).
+MAX_COUNT = 100_000_000
 
 _FISCAL_YEAR = re.compile(r"^\s*(\d{4})\s*(\(\s*FYTD\s*\))?\s*$", re.IGNORECASE)
 _OHSS_MONTH = re.compile(r"^\s*(\d{1,2})\s+([A-Za-z]+)\s*$")
@@ -104,11 +111,37 @@ def parse_count(raw) -> int:
         if not text.isdigit() and not (text.startswith("-") and text[1:].isdigit()):
             raise RowProblem("bad-count", "count", str(raw),
                              f"encounter count {raw!r} is not a whole number")
+        if len(text.lstrip("-")) > 18:
+            raise RowProblem("bad-count", "count", str(raw)[:100],
+                             f"encounter count {str(raw)[:40]!r} has {len(text)} digits")
         value = int(text)
+    if value > MAX_COUNT:
+        raise RowProblem("implausible-count", "count", str(raw)[:100],
+                         f"encounter count {value:,} is beyond any month CBP has published "
+                         f"(over {MAX_COUNT:,})")
     if value < 0:
         raise RowProblem("negative-count", "count", str(raw),
                          f"encounter count {raw!r} is below zero")
     return value
+
+
+def check_period(fiscal_year: int, month_start: date | None, not_after: date | None) -> None:
+    """A fiscal year before FY2000, or a period after `not_after`, is impossible."""
+    if fiscal_year < EARLIEST_FISCAL_YEAR:
+        raise RowProblem("implausible-period", "fiscal_year", str(fiscal_year),
+                         f"fiscal year {fiscal_year} is before FY{EARLIEST_FISCAL_YEAR}, "
+                         "where CBP's series begin")
+    if not_after is None:
+        return
+    last_fiscal_year = not_after.year + (not_after.month >= 10)
+    if month_start is not None and month_start > not_after:
+        raise RowProblem("implausible-period", "month", month_start.isoformat()[:7],
+                         f"{month_start:%B %Y} is after {not_after.isoformat()}, the date of "
+                         "the file: a month cannot be counted before it happens")
+    if fiscal_year > last_fiscal_year:
+        raise RowProblem("implausible-period", "fiscal_year", str(fiscal_year),
+                         f"fiscal year {fiscal_year} starts after {not_after.isoformat()}, "
+                         "the date of the file")
 
 
 def month_start_of(fiscal_year: int, month: int) -> date:
@@ -131,15 +164,18 @@ def _decode(dimension: str, raw) -> str | None:
 
 
 def add_row(rows: EncounterRows, series: str, values: dict, *, source_file: str,
-            source_sheet: str | None, line: int, implied: dict | None = None) -> None:
+            source_sheet: str | None, line: int, implied: dict | None = None,
+            not_after: date | None = None) -> None:
     """Validate one raw row (field -> raw value) and append it; raises RowProblem.
 
     `implied` holds dimensions the file states once for all rows (a southwest-only file's
-    region, a Border Patrol workbook's component).
+    region, a Border Patrol workbook's component); `not_after` is the file's date, after which
+    no period can be real.
     """
     fiscal_year = parse_fiscal_year(values["fiscal_year"])
     month_start = (month_start_of(fiscal_year, parse_month(values["month"]))
                    if "month" in values else None)
+    check_period(fiscal_year, month_start, not_after)
     count = parse_count(values["count"])
     decoded = {d: _decode(d, values[d]) for d in _KEY_DIMENSIONS if d in values}
     if "citizenship" in values and decoded["citizenship"] is None:

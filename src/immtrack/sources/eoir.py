@@ -16,20 +16,17 @@ hashes them, reads the lookups, and counts the codes the lookups do not know.
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import zipfile_deflate64  # noqa: F401  (teaches zipfile to read deflate64 members)
 
 from immtrack.checksums import sha256_of
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS, qualifier_match
-from immtrack.sources import SYNTHETIC_MARKER
+from immtrack.sources import SYNTHETIC_MARKER, archives
 from immtrack.sources.eoir_tables import FileScan, scan_file
 
 SOURCE = "eoir"
@@ -47,6 +44,7 @@ class ReleaseFiles:
     sha256: dict[Path, str] = field(default_factory=dict)
     scans: dict[Path, FileScan] = field(default_factory=dict)  # table files
     marker: dict | None = None
+    row_counts: Path | None = None  # EOIR's Count.txt, when the release has one
 
     def hashes(self) -> list[str]:
         """The release's identity: its tables and lookups, however they were packed."""
@@ -58,7 +56,16 @@ def _classify(files: ReleaseFiles, path: Path, relative: str) -> None:
     in_lookup = any(part.casefold() == "lookup" for part in Path(relative).parts[:-1])
     name = Path(relative).name
     if name == SYNTHETIC_MARKER:
-        files.marker = json.loads(path.read_text())
+        try:
+            files.marker = json.loads(archives.read_bytes(path, relative, max_bytes=1 << 26))
+            if files.marker.get("release_date"):
+                date.fromisoformat(files.marker["release_date"])
+        except (ValueError, AttributeError, TypeError) as error:
+            raise BadFileError(relative, f"the generated release's manifest is unreadable "
+                                         f"({error})", hint="generate the release again") \
+                from None
+    elif name.casefold() == "count.txt":
+        files.row_counts = path
     elif in_lookup and name.casefold().endswith(".csv"):
         files.lookups[name[:-4]] = path
     elif name.casefold() in wanted:
@@ -89,33 +96,65 @@ def open_release(spec: Path, workdir: Path) -> ReleaseFiles:
         raise BadFileError(str(spec), "no such file or folder")
     files = ReleaseFiles(spec.name, str(spec.resolve()))
     if spec.is_dir():
-        listing = sorted(str(p.relative_to(spec)) for p in spec.rglob("*") if p.is_file())
+        listing = sorted(str(p.relative_to(spec)) for p in spec.rglob("*") if not p.is_dir())
         for relative in listing:
             _classify(files, spec / relative, relative)
-    elif zipfile.is_zipfile(spec):
-        with zipfile.ZipFile(spec) as archive:
-            listing = [m for m in archive.namelist() if not m.endswith("/")]
-            for member in listing:
-                target = workdir / member
-                target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    with archive.open(member) as source, open(target, "wb") as out:
-                        shutil.copyfileobj(source, out, 1 << 22)
-                except (zipfile.BadZipFile, EOFError, NotImplementedError) as error:
-                    raise BadFileError(str(spec), f"cannot extract {member}: {error}",
-                                       hint="the zip may be truncated; download it again") \
-                        from error
-                _classify(files, target, member)
+    elif spec.is_file() and zipfile.is_zipfile(spec):
+        extracted = archives.extract(spec, workdir, limits=archives.EOIR_LIMITS)
+        listing = [member for member, _ in extracted]
+        for member, target in extracted:
+            _classify(files, target, member)
     else:
+        archives.regular_file(spec)  # a FIFO or a device is named as such
         raise BadFileError(str(spec), "not a folder or a zip file",
                            hint="point --from at EOIR's FOIA zip or its extracted folder")
     _check_complete(files, str(spec), listing)
     for path in files.tables.values():  # one pass: hash, lines, tabs, dirty columns
+        archives.regular_file(path, path.name)
         files.scans[path] = scan_file(path)
         files.sha256[path] = files.scans[path].sha256
     for path in files.lookups.values():
+        _check_lookup(path, f"Lookup/{path.name}")
         files.sha256[path] = sha256_of(path)
+    if files.row_counts is not None:
+        _check_row_counts(files)
     return files
+
+
+def _check_lookup(path: Path, name: str) -> None:
+    """A lookup needs its header, and its final line end: without them it was cut off."""
+    size = archives.regular_file(path, name, max_bytes=archives.GIB)
+    with open(path, "rb") as stream:
+        first = stream.readline()
+        stream.seek(max(0, size - 2))
+        last = stream.read()
+    if not first.strip(b"\r\n\x00 \t"):
+        raise BadFileError(name, "the lookup is empty: not even its header line is there",
+                           hint="extract the whole zip again; a lookup is never empty")
+    ending = b"\r\n" if first.endswith(b"\r\n") else b"\n"
+    if not last.endswith(ending):
+        raise BadFileError(name, f"the lookup ends at byte {size:,} without its final line "
+                                 "end: it looks truncated",
+                           hint="extract or download the release again")
+
+
+def _check_row_counts(files: ReleaseFiles) -> None:
+    """EOIR's Count.txt lists `table<TAB>rows`; a table holding fewer rows was cut short. (A
+    table holding more lines can be right: a line break inside a value adds one.)"""
+    expected = {}
+    text = archives.read_bytes(files.row_counts, "Count.txt", max_bytes=1 << 20)
+    for line in text.decode("latin-1").splitlines():
+        parts = [p.strip() for p in line.replace(",", "").split("\t") if p.strip()]
+        if len(parts) >= 2 and parts[-1].isdigit():
+            expected[parts[0].removesuffix(".csv").casefold()] = int(parts[-1])
+    for table, path in files.tables.items():
+        want = expected.get(table.casefold())
+        scan = files.scans[path]
+        rows = scan.lines - 1
+        if want is not None and rows < want:
+            raise BadFileError(path.name, f"the file holds {rows:,} rows where the release's "
+                                          f"Count.txt lists {want:,}: rows are missing",
+                               hint="the release was cut short; download it again")
 
 
 def read_lookup(path: Path, name: str, log: QuarantineLog) -> tuple[list[dict], int]:

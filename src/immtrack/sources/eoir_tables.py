@@ -13,10 +13,9 @@ column and the raw value.
 
 from __future__ import annotations
 
-import hashlib
+import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +27,9 @@ from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
 from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.schema.eoir import Column
+from immtrack.sources.eoir_text import FileScan, normalize, repeated_header_lines, scan_file
+
+__all__ = ["FileScan", "RepairLog", "TableCount", "read_table", "scan_file"]
 
 EXTRA_FIELD = "immtrack_extra_field"
 NULL_TOKENS = ("", " ", "N/A")
@@ -113,49 +115,6 @@ def select_sql(columns: list[Column], source: str, *, release_id: str,
         FROM (SELECT {', '.join(typed)}{raws} FROM (SELECT {cleaned} FROM {source}))"""
 
 
-@dataclass(frozen=True)
-class FileScan:
-    """What one pass over a table's bytes tells: its hash, lines and tabs (a file whose tabs
-    add up needs no check for stray fields), and the columns holding NULs or quotes."""
-
-    sha256: str
-    lines: int
-    tabs: int
-    dirty_columns: frozenset[int]
-
-    def extra_fields(self, columns: int) -> int:
-        """Fields beyond `columns` per line, summed over the file (negative for short rows)."""
-        return self.tabs - self.lines * (columns - 1)
-
-
-def scan_file(path: Path) -> FileScan:
-    # Hashing runs in a second thread (hashlib releases the GIL) while this one counts.
-    digest = hashlib.sha256()
-    lines = tabs = 0
-    dirty: set[int] = set()
-    tail = b""  # the unfinished last line of the previous chunk
-    with open(path, "rb") as stream, ThreadPoolExecutor(1) as hasher:
-        hashing = None
-        while chunk := stream.read(1 << 24):
-            if hashing:
-                hashing.result()
-            hashing = hasher.submit(digest.update, chunk)
-            lines += chunk.count(b"\n")
-            tabs += chunk.count(b"\t")
-            for needle in (b"\x00", b'"'):  # rare: located one by one, with their column
-                position = chunk.find(needle)
-                while position != -1:
-                    start = chunk.rfind(b"\n", 0, position) + 1
-                    before = chunk[start:position] if start else tail + chunk[:position]
-                    dirty.add(before.count(b"\t"))
-                    position = chunk.find(needle, position + 1)
-            cut = chunk.rfind(b"\n")
-            tail = chunk[cut + 1:] if cut != -1 else tail + chunk
-        if hashing:
-            hashing.result()
-    return FileScan(digest.hexdigest(), lines + bool(tail), tabs, frozenset(dirty))
-
-
 def read_header(path: Path, name: str) -> list[str]:
     with open(path, "rb") as stream:
         first = stream.readline()
@@ -229,23 +188,32 @@ def _watch_progress(con: duckdb.DuckDBPyConnection, report: Callable[[float], No
             report(percentage)
 
 
-def _csv_source(path: Path, columns: list[Column], rejects: str, *, sentinel: bool) -> str:
+def _csv_source(path: Path, columns: list[Column], rejects: str, *, sentinel: bool,
+                encoding: str = "latin-1", skip: list[str] | None = None) -> str:
     """DuckDB's reader with every dialect option fixed (no sniffing: it could take '#' for a
     comment). With `sentinel`, a typed extra column catches rows with one field too many, even
     an empty trailing one, which DuckDB otherwise accepts by dropping it; short rows are padded
     with nulls and told apart because empty fields stay '' (nullstr is a byte EOIR never
-    writes)."""
+    writes). `skip` is a row to leave out (the header, repeated among the data)."""
     spec = {c.name: "VARCHAR" for c in columns}
     options = ""
     if sentinel:
         spec[EXTRA_FIELD] = "UUID"
         options = "nullstr = '\x01', null_padding = true, "
-    listing = "{" + ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in spec.items()) + "}"
-    return (f"read_csv({sql_string(path)}, columns = {listing}, auto_detect = false, "
-            "header = true, "
-            f"delim = '\t', quote = '', escape = '', encoding = 'latin-1', {options}"
-            f"store_rejects = true, rejects_table = {sql_string(rejects)}, "
-            f"rejects_scan = {sql_string(rejects + '_scan')})")
+    listing = "{" + ", ".join(f"'{k}': '{v}'" for k, v in spec.items()) + "}"
+    source = (f"read_csv('{_quoted(path)}', columns = {listing}, auto_detect = false, "
+              f"header = true, delim = '\t', quote = '', escape = '', encoding = '{encoding}', "
+              f"{options}store_rejects = true, rejects_table = '{rejects}', "
+              f"rejects_scan = '{rejects}_scan')")
+    if skip:
+        same = " AND ".join(f""""{c.name}" IS NOT DISTINCT FROM '{_quoted(v)}'"""
+                            for c, v in zip(columns, skip, strict=True))
+        source = f"(SELECT * FROM {source} WHERE NOT ({same}))"
+    return source
+
+
+def _quoted(text) -> str:
+    return str(text).replace("'", "''")
 
 
 def _rejected(con: duckdb.DuckDBPyConnection, rejects: str, error_type: str | None = None
@@ -265,15 +233,24 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, parquet: Path,
     if progress:
         threading.Thread(target=_watch_progress, args=(con, progress, done), daemon=True).start()
     try:
-        return con.execute(f"COPY ({sql}) TO {sql_string(parquet)} "
-                           "(FORMAT parquet, COMPRESSION zstd)"
-                           ).fetchone()[0]
+        return con.execute(f"COPY ({sql}) TO '{_quoted(parquet)}' "
+                           "(FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
     finally:
         done.set()
 
 
-def _load(con, path: Path, columns: list[Column], parquet: Path, scan: FileScan,
-          release_id: str, progress) -> tuple[int, list[tuple[int, str]], list[tuple[int, str]]]:
+@dataclass(frozen=True)
+class _Source:
+    """The text DuckDB reads: the file itself, or its UTF-8 rewrite."""
+
+    path: Path
+    scan: FileScan
+    encoding: str
+    skip: list[str] | None  # the header, when it is repeated among the data
+
+
+def _load(con, source: _Source, columns: list[Column], parquet: Path, release_id: str,
+          progress) -> tuple[int, list[tuple[int, str]], list[tuple[int, str]]]:
     """COPY the table; return rows loaded, rows with too many fields, rows with too few.
 
     DuckDB's own reader rejects short rows and rows with a non-empty extra field, with their
@@ -281,15 +258,16 @@ def _load(con, path: Path, columns: list[Column], parquet: Path, scan: FileScan,
     at all, or to exactly the extra fields the rejects hold, hides none and needs one pass.
     Otherwise the table is read with a sentinel column that catches every extra field (short
     rows are then padded, so a plain pass still names those, when there are any)."""
-    rejects = f"rejects_{abs(hash((str(path), release_id)))}"
+    rejects = f"rejects_{abs(hash((str(source.path), release_id)))}"
+    scan, options = source.scan, {"encoding": source.encoding, "skip": source.skip}
 
     def plain(copy: bool) -> tuple[int, list[tuple[int, str]]]:
-        source = _csv_source(path, columns, rejects, sentinel=False)
+        text = _csv_source(source.path, columns, rejects, sentinel=False, **options)
         if copy:
-            return _copy(con, select_sql(columns, source, release_id=release_id,
+            return _copy(con, select_sql(columns, text, release_id=release_id,
                                          dirty_columns=scan.dirty_columns), parquet,
                          progress), _rejected(con, rejects)
-        con.execute(f"SELECT count(*) FROM {source}").fetchall()
+        con.execute(f"SELECT count(*) FROM {text}").fetchall()
         return 0, _rejected(con, rejects)
 
     def split(rejected):
@@ -302,9 +280,9 @@ def _load(con, path: Path, columns: list[Column], parquet: Path, scan: FileScan,
                 scan.extra_fields(len(columns)):
             return loaded, *split(rejected)
     # Naming the sentinel makes DuckDB cast it (an unused column would not be read at all).
-    source = (f'{_csv_source(path, columns, rejects, sentinel=True)} '
-              f"WHERE {sql_identifier(columns[-1].name)} IS NOT NULL AND {EXTRA_FIELD} IS NULL")
-    loaded = _copy(con, select_sql(columns, source, release_id=release_id,
+    text = (f'{_csv_source(source.path, columns, rejects, sentinel=True, **options)} '
+            f'WHERE "{columns[-1].name}" IS NOT NULL AND {EXTRA_FIELD} IS NULL')
+    loaded = _copy(con, select_sql(columns, text, release_id=release_id,
                                    dirty_columns=scan.dirty_columns), parquet, progress)
     too_long = _rejected(con, rejects)
     short = []
@@ -313,22 +291,60 @@ def _load(con, path: Path, columns: list[Column], parquet: Path, scan: FileScan,
     return loaded, too_long, short
 
 
+def _source(path: Path, name: str, header: list[str], scan: FileScan, parquet: Path,
+            repairs: RepairLog, log: QuarantineLog) -> tuple[_Source, int]:
+    """What DuckDB should read, after refusing a cut file and rewriting a dirty one; the
+    repeated header lines are quarantined here. Returns the source and how many there were."""
+    if not scan.complete:
+        line = scan.lines
+        raise BadFileError(name, f"the file ends at byte {scan.size:,}, on line {line}, "
+                                 "without its final line end: it looks truncated",
+                           line=line, hint="download or extract the release again")
+    source = _Source(path, scan, "latin-1", None)
+    if scan.needs_rewrite:
+        copy = parquet.with_name(parquet.name + ".utf8.txt")
+        normalize(path, copy, scan, name, repairs)
+        source = _Source(copy, scan_file(copy), "utf-8", None)
+    if not scan.header_repeated:
+        return source, 0
+    with open(source.path, "rb") as stream:
+        first = stream.readline()
+    skip = first.rstrip(b"\r\n").decode(source.encoding).split("\t")
+    lines = repeated_header_lines(source.path, source.scan.line_end, first)
+    if not lines or len(skip) != len(header):
+        return source, 0
+    for line in lines:
+        log.keep(source_file=name, line=line, reason="repeated-header", raw_row="\t".join(header),
+                 detail="the header line again, in the middle of the data")
+    return _Source(source.path, source.scan, source.encoding, skip), len(lines)
+
+
 def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: list[Column],
                parquet: Path, *, release_id: str, log: QuarantineLog, repairs: RepairLog,
                repaired_parquet: Path, scan: FileScan | None = None,
                aliases: dict[str, tuple[str, ...]] | None = None,
-               progress: Callable[[float], None] | None = None) -> TableCount:
-    """Read one table file into `parquet` (and repaired rows into `repaired_parquet`)."""
-    check_header(name, read_header(path, name), columns, aliases)
+               progress: Callable[[float], None] | None = None,
+               key: tuple[str, ...] = ()) -> TableCount:
+    """Read one table file into `parquet`; rows rebuilt from their text (repaired, or the first
+    of a repeated `key`) go to `repaired_parquet`."""
+    header = read_header(path, name)
+    check_header(name, header, columns, aliases)
     scan = scan or scan_file(path)
-    loaded, too_long, short = _load(con, path, columns, parquet, scan, release_id, progress)
-    repaired_rows = []
+    source, header_lines = _source(path, name, header, scan, parquet, repairs, log)
+    try:
+        loaded, too_long, short = _load(con, source, columns, parquet, release_id, progress)
+    except duckdb.Error as error:
+        first = " ".join(str(error).split())[:300]
+        raise BadFileError(name, f"the table cannot be read as EOIR's tab-delimited text "
+                                 f"({first})", hint="the file may be damaged; extract or "
+                                                    "download the release again") from None
+    rebuilt: dict[int, list[str]] = {}
     for line, raw in too_long:
         fields = raw.split("\t")
         candidates = repair_extra_fields(fields, columns)
         if len(candidates) == 1:
             repairs.add(name, line, raw, candidates[0], "merged an extra tab into a text field")
-            repaired_rows.append(candidates[0])
+            rebuilt[line] = candidates[0]
             continue
         reason = "ambiguous-extra-field" if len(candidates) > 1 else "wrong-field-count"
         detail = (f"{len(fields)} fields where the header has {len(columns)}"
@@ -337,13 +353,120 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
     for line, raw in short:
         log.keep(source_file=name, line=line, reason="wrong-field-count", raw_row=raw,
                  detail=f"{raw.count(chr(9)) + 1} fields where the header has {len(columns)}")
-    if repaired_rows:
-        table = {c.name: [row[i] for row in repaired_rows] for i, c in enumerate(columns)}
-        con.register("repaired_rows", pa.table(table))
-        repaired_sql = select_sql(columns, "repaired_rows", release_id=release_id,
-                                  dirty_columns=frozenset(range(len(columns))))
-        con.execute(f"COPY ({repaired_sql}) TO {sql_string(repaired_parquet)} (FORMAT parquet)")
-        con.unregister("repaired_rows")
+    repaired = len(rebuilt)
+    _write_rows(con, list(rebuilt.values()), columns, repaired_parquet, release_id)
     rejected = len(too_long) + len(short)
-    return TableCount(loaded + rejected, loaded + len(repaired_rows),
-                      rejected - len(repaired_rows), len(repaired_rows))
+    removed = remove_repeated_keys(con, source, columns, key, parquet, repaired_parquet,
+                                   rebuilt, {line for line, _ in [*too_long, *short]},
+                                   name=name, log=log, release_id=release_id)
+    if source.path != path:
+        source.path.unlink(missing_ok=True)
+    return TableCount(loaded + rejected + header_lines, loaded + repaired - removed,
+                      rejected - repaired + header_lines + removed, repaired)
+
+
+def _write_rows(con, rows: list[list[str]], columns: list[Column], parquet: Path,
+                release_id: str, keep: str | None = None) -> None:
+    """Rows given as their text fields, typed as the COPY types them, into `parquet` (with
+    `keep`, a SELECT over the rows already there that stay)."""
+    if not rows and keep is None:
+        return
+    table = {c.name: [row[i] for row in rows] for i, c in enumerate(columns)}
+    con.register("rebuilt_rows", pa.table(table, schema=pa.schema(
+        [(c.name, pa.string()) for c in columns])))
+    sql = select_sql(columns, "rebuilt_rows", release_id=release_id,
+                     dirty_columns=frozenset(range(len(columns))))
+    if keep is not None:
+        sql = f"{keep} UNION ALL ({sql})"
+    target = parquet.with_name(parquet.name + ".new")
+    con.execute(f"COPY ({sql}) TO '{_quoted(target)}' (FORMAT parquet)")
+    con.unregister("rebuilt_rows")
+    os.replace(target, parquet)
+
+
+def _key_of(fields: list[str], positions: list[int], columns: list[Column]):
+    """The key as DuckDB types it: numbers cleaned of NULs, quotes and spaces."""
+    values = []
+    for i in positions:
+        text = fields[i].replace("\x00", "").replace('"', "").strip()
+        if text in NULL_TOKENS:
+            return None
+        if columns[i].kind == "Numeric":
+            if not text.lstrip("+-").isdigit():
+                return None
+            text = int(text)
+        values.append(text)
+    return tuple(values)
+
+
+def remove_repeated_keys(con, source: _Source, columns: list[Column], key: tuple[str, ...],
+                         parquet: Path, repaired_parquet: Path, rebuilt: dict[int, list[str]],
+                         rejected_lines: set[int], *, name: str, log: QuarantineLog,
+                         release_id: str) -> int:
+    """Quarantine every row whose primary key already appeared earlier in the file, keeping the
+    first; returns how many rows left the loaded tables.
+
+    One GROUP BY over the loaded rows finds repeated keys (none, in EOIR's files); only then
+    is the file read again to find their lines."""
+    names = {c.name.casefold(): i for i, c in enumerate(columns)}
+    if not key or any(k.casefold() not in names for k in key):
+        return 0
+    positions = [names[k.casefold()] for k in key]
+    keys = ", ".join(f'"{columns[i].name}"' for i in positions)
+    parts = [p for p in (parquet, repaired_parquet) if p.exists()]
+    if not parts:
+        return 0
+    listing = ", ".join(f"'{_quoted(p)}'" for p in parts)
+    not_null = " AND ".join(f'"{columns[i].name}" IS NOT NULL' for i in positions)
+    repeated = {tuple(row[:-1]): row[-1] for row in con.execute(
+        f"SELECT {keys}, count(*) FROM read_parquet([{listing}]) WHERE {not_null} "
+        "GROUP BY ALL HAVING count(*) > 1").fetchall()}
+    if not repeated:
+        return 0
+    lines: dict[tuple, list[tuple[int, list[str]]]] = {k: [] for k in repeated}
+    skip = source.skip
+    for number, raw in _text_records(source):
+        if number == 1 or number in rejected_lines and number not in rebuilt:
+            continue
+        fields = rebuilt.get(number) or raw.split("\t")
+        if len(fields) != len(columns) or fields == skip:
+            continue
+        found = _key_of(fields, positions, columns)
+        if found in lines:
+            lines[found].append((number, fields))
+    # Only keys whose every row was found again are settled; others are left as loaded.
+    settled = {k: found for k, found in lines.items() if len(found) == repeated[k]}
+    if not settled:
+        return 0
+    first_rows, removed = [], 0
+    for found in settled.values():
+        (first_line, first), *later = sorted(found, key=lambda item: item[0])
+        first_rows.append(first)
+        for number, fields in later:
+            removed += 1
+            log.keep(source_file=name, line=number, reason="duplicate-key",
+                     field_name=",".join(key), raw_value=",".join(fields[i] for i in positions),
+                     detail=f"key {', '.join(fields[i].strip() for i in positions)} already "
+                            f"on line {first_line}; the first row was loaded",
+                     raw_row="\t".join(fields))
+    con.register("repeated_keys", pa.Table.from_pylist(
+        [dict(zip([f"k{i}" for i in range(len(positions))], k, strict=True))
+         for k in settled]))
+    match = " AND ".join(f'"{columns[i].name}" = d.k{n}' for n, i in enumerate(positions))
+    others = (f"SELECT * FROM read_parquet('{{}}') t WHERE NOT EXISTS "
+              f"(SELECT 1 FROM repeated_keys d WHERE {match})")
+    target = parquet.with_name(parquet.name + ".new")
+    con.execute(f"COPY ({others.format(_quoted(parquet))}) TO '{_quoted(target)}' "
+                "(FORMAT parquet, COMPRESSION zstd)")
+    os.replace(target, parquet)
+    keep = others.format(_quoted(repaired_parquet)) if repaired_parquet.exists() else None
+    _write_rows(con, first_rows, columns, repaired_parquet, release_id, keep=keep)
+    con.unregister("repeated_keys")
+    return removed
+
+
+def _text_records(source: _Source):
+    from immtrack.sources.eoir_text import records
+
+    for number, raw in records(source.path, source.scan.line_end):
+        yield number, raw.decode(source.encoding).rstrip("\r")

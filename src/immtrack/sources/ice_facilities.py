@@ -27,6 +27,8 @@ from pathlib import Path
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
+from immtrack.sources.archives import read_bytes, regular_file
+from immtrack.sources.workbooks import open_workbook, sheet_rows
 
 LIST_2015 = "facilities/2015IceDetentionFacilityListing.xlsx"
 FOIA_LIST = "historical/marshall_locations.csv"
@@ -76,8 +78,10 @@ def parse_foia_date(text: str) -> date | None:
     if re.fullmatch(r"\d{4}", text):
         return date(int(text), 1, 1)
     if match := re.fullmatch(r"([A-Za-z]{3})-(\d{2})", text):
-        year = int(match.group(2))
-        return date(year + (1900 if year > 30 else 2000), _MONTHS[match.group(1).lower()], 1)
+        year, month = int(match.group(2)), _MONTHS.get(match.group(1).lower())
+        if month is None:
+            raise ValueError(f"not a month: {text!r}")
+        return date(year + (1900 if year > 30 else 2000), month, 1)
     raise ValueError(f"not a date: {text!r}")
 
 
@@ -89,7 +93,8 @@ def _text(value) -> str | None:
 def _zip(value) -> str | None:
     if value in (None, ""):
         return None
-    text = str(int(value)) if isinstance(value, float) else str(value).strip()
+    whole = isinstance(value, float) and value.is_integer() and abs(value) < 1e9
+    text = str(int(value)) if whole else str(value).strip()
     return text.zfill(5) if text.isdigit() and len(text) < 5 else text
 
 
@@ -99,11 +104,33 @@ def _row(lists: FacilityLists, list_name: str, path: Path, line: int, **values) 
     lists.loaded[path.name] = lists.loaded.get(path.name, 0) + 1
 
 
-def _read_2015(folder: Path, lists: FacilityLists, log: QuarantineLog) -> None:
-    from python_calamine import CalamineWorkbook
+def _number(record: dict, column: str, path: Path, line: int, log: QuarantineLog,
+            raw: str) -> float | None | bool:
+    """A coordinate or other number; False (after quarantining the row) when it is not one."""
+    text = (record.get(column) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        log.keep(source_file=path.name, line=line, reason="bad-value", field_name=column,
+                 raw_value=text[:100], detail=f"{column} {text[:40]!r} is not a number",
+                 raw_row=raw[:10_000])
+        return False
+    return value
 
+
+def _read_2015(folder: Path, lists: FacilityLists, log: QuarantineLog) -> None:
     path, sheet = folder / LIST_2015, "Facility List - Main"
-    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    book = open_workbook(path, str(path))
+    if sheet not in book.sheet_names:
+        raise BadFileError(str(path), f"no sheet {sheet!r}; sheets are "
+                                      + ", ".join(repr(n) for n in book.sheet_names))
+    grid = sheet_rows(book, sheet, str(path))
+    if not grid:
+        raise BadFileError(str(path), "the sheet is empty", sheet=sheet)
     header = [str(c).strip() for c in grid[0]]
     needed = ("History.Detention.Facility.Code", "Name", "Address", "City", "County", "State",
               "Zip", "Type Detailed")
@@ -116,31 +143,90 @@ def _read_2015(folder: Path, lists: FacilityLists, log: QuarantineLog) -> None:
         if not any(str(c).strip() for c in row):
             continue
         lists.read[path.name] += 1
+        raw = "\t".join(str(c) for c in row[:10])[:10_000]
+        if [str(c).strip() for c in row] == header:
+            log.keep(source_file=path.name, source_sheet=sheet, line=line,
+                     reason="repeated-header", detail="the header row again", raw_row=raw)
+            continue
         detloc = _text(row[at["History.Detention.Facility.Code"]])
         if not detloc:
             log.keep(source_file=path.name, source_sheet=sheet, line=line,
                      reason="missing-value", field_name="History.Detention.Facility.Code",
-                     detail="no DETLOC code to key the facility on",
-                     raw_row="\t".join(str(c) for c in row[:10]))
+                     detail="no DETLOC code to key the facility on", raw_row=raw)
             continue
         _row(lists, "ice_2015", path, line, detloc=detloc, name=_text(row[at["Name"]]),
              address=_text(row[at["Address"]]), city=_text(row[at["City"]]),
              county=_text(row[at["County"]]), state=_text(row[at["State"]]),
-             zip=_zip(row[at["Zip"]]), facility_type=_text(row[at["Type Detailed"]]))
+             zip=_zip(row[at["Zip"]]), facility_type=_text(row[at["Type Detailed"]]),
+             source_sheet=sheet)
+    if not lists.read[path.name]:
+        raise BadFileError(str(path), "the facility list has a header but no rows",
+                           sheet=sheet, line=1)
 
 
-def _csv_records(path: Path, **options) -> list[dict]:
-    # CR-only line endings and quoted line breaks: the csv module with newline="" handles both.
-    text = path.read_bytes().decode("latin-1")
-    return list(csv.DictReader(io.StringIO(text, newline=""), **options))
+# ICE's lists are kilobytes; the FOIA list is 200 KB.
+MAX_LIST_BYTES = 1 << 28
+
+
+def _csv_records(path: Path, log: QuarantineLog, required: tuple[str, ...],
+                 **options) -> list[tuple[int, dict, str]]:
+    """(record number, {column: value}, raw text) of every data record of a CSV list.
+
+    The lists are not valid UTF-8 (read as Latin-1), end lines in CR alone or CRLF, quote
+    line breaks, and have no final line end. A file that is empty, has no data rows, lacks a
+    column immtrack needs, or ends inside a row is refused; a row with the wrong number of
+    fields, or the header again, is quarantined."""
+    name = str(path)
+    text = read_bytes(path, name, max_bytes=MAX_LIST_BYTES).decode("latin-1")
+    if not text.strip():
+        raise BadFileError(name, "the file is empty", hint="download it again")
+    reader = csv.reader(io.StringIO(text, newline=""), **options)
+    rows = []
+    number = 0
+    try:
+        for number, fields in enumerate(reader, 1):  # noqa: B007 - number is read below
+            rows.append(fields)
+    except csv.Error as error:
+        raise BadFileError(name, f"record {number + 1} cannot be read as CSV ({error})",
+                           line=number + 1, hint="a value far longer than the list holds, "
+                                                 "or a damaged file") from None
+    header = [h.strip() for h in rows[0]]
+    if missing := [c for c in required if c not in header]:
+        raise BadFileError(name, f"missing column(s) {', '.join(missing)}; found "
+                                 f"{', '.join(header)[:300]}", line=1,
+                           hint="the list's layout changed or this is another file")
+    data = [(n, fields) for n, fields in enumerate(rows[1:], 2) if any(f.strip() for f in fields)]
+    if not data:
+        raise BadFileError(name, "the file has a header but no data rows", line=1,
+                           hint="download it again")
+    last_number, last = data[-1]
+    if len(last) < len(header) and not text.endswith(("\r", "\n")):
+        raise BadFileError(name, f"the file ends in the middle of record {last_number} "
+                                 f"({len(last)} of {len(header)} fields): it looks truncated",
+                           line=last_number, hint="download it again")
+    records = []
+    for number, fields in data:
+        raw = options.get("delimiter", ",").join(fields)
+        if [f.strip() for f in fields] == header:
+            log.keep(source_file=path.name, line=number, reason="repeated-header",
+                     detail="the header line again, in the middle of the data",
+                     raw_row=raw[:10_000])
+        elif len(fields) != len(header):
+            log.keep(source_file=path.name, line=number, reason="wrong-field-count",
+                     detail=f"{len(fields)} fields where the header has {len(header)}",
+                     raw_row=raw[:10_000])
+        else:
+            records.append((number, dict(zip(header, fields, strict=True)), raw))
+    return records
 
 
 def _read_foia_list(folder: Path, lists: FacilityLists, log: QuarantineLog) -> None:
     path = folder / FOIA_LIST
-    records = _csv_records(path)
-    lists.read[path.name] = len(records)
-    for line, record in enumerate(records, 2):
-        raw = ",".join(str(v) for v in record.values())
+    records = _csv_records(path, log, ("DETLOC", "Name", "Address", "City", "County", "State",
+                                       "Zip", "AOR", "Date of Last Use", "Date of First Use",
+                                       "Lat", "Lng"))
+    lists.read[path.name] = log.count_in(path.name, None) + len(records)
+    for line, record, raw in records:
         detloc = _text(record.get("DETLOC"))
         if not detloc:
             log.keep(source_file=path.name, line=line, reason="missing-value",
@@ -152,46 +238,73 @@ def _read_foia_list(folder: Path, lists: FacilityLists, log: QuarantineLog) -> N
                     "last_used": parse_foia_date(record["Date of Last Use"])}
         except ValueError as error:
             log.keep(source_file=path.name, line=line, reason="bad-date",
-                     field_name="Date of Last Use", detail=str(error), raw_row=raw)
+                     field_name="Date of Last Use", detail=str(error)[:200], raw_row=raw)
             continue
-        located = record.get("Lat") and record.get("Lng")
+        latitude = _number(record, "Lat", path, line, log, raw)
+        longitude = _number(record, "Lng", path, line, log, raw) if latitude is not False \
+            else None
+        if latitude is False or longitude is False:
+            continue
+        located = latitude is not None and longitude is not None
         _row(lists, "foia_list", path, line, detloc=detloc, name=_text(record["Name"]),
              address=_text(record["Address"]), city=_text(record["City"]),
              county=_text(record["County"]), state=_text(record["State"]),
              zip=_zip(record["Zip"]), aor=_text(record["AOR"]),
-             latitude=float(record["Lat"]) if located else None,
-             longitude=float(record["Lng"]) if located else None, **used)
+             latitude=latitude if located else None, longitude=longitude if located else None,
+             **used)
 
 
-def _read_geocodes(folder: Path, lists: FacilityLists) -> None:
+def _read_geocodes(folder: Path, lists: FacilityLists, log: QuarantineLog) -> None:
     path = folder / GEOCODES
-    records = _csv_records(path, delimiter="\t")
-    lists.read[path.name] = len(records)
-    for line, record in enumerate(records, 2):
+    records = _csv_records(path, log, ("detention_facility_code", "detention_facility_name",
+                                       "latitude", "longitude", "address", "city", "state"),
+                           delimiter="\t")
+    lists.read[path.name] = log.count_in(path.name, None) + len(records)
+    for line, record, raw in records:
+        detloc = record["detention_facility_code"].strip()
+        if not detloc:
+            log.keep(source_file=path.name, line=line, reason="missing-value",
+                     field_name="detention_facility_code", raw_row=raw,
+                     detail="no DETLOC code to key the facility on")
+            continue
         # A few facilities are listed but could not be located: their coordinates stay null.
-        located = record["latitude"].strip() and record["longitude"].strip()
-        _row(lists, "ddp_geocodes", path, line, detloc=record["detention_facility_code"].strip(),
+        latitude = _number(record, "latitude", path, line, log, raw)
+        longitude = _number(record, "longitude", path, line, log, raw) \
+            if latitude is not False else None
+        if latitude is False or longitude is False:
+            continue
+        located = latitude is not None and longitude is not None
+        _row(lists, "ddp_geocodes", path, line, detloc=detloc,
              name=_text(record["detention_facility_name"]), address=_text(record["address"]),
              city=_text(record["city"]), state=_text(record["state"]),
-             latitude=float(record["latitude"]) if located else None,
-             longitude=float(record["longitude"]) if located else None)
+             latitude=latitude if located else None, longitude=longitude if located else None)
 
 
-def _read_offices(folder: Path, lists: FacilityLists) -> None:
+def _read_offices(folder: Path, lists: FacilityLists, log: QuarantineLog) -> None:
     path = folder / OFFICES
-    records = _csv_records(path)
-    lists.read[path.name] = lists.loaded[path.name] = len(records)
-    lists.offices = [{"aor": r["aor"].strip(), "office_name": AOR_OFFICES.get(r["aor"].strip()),
-                      "address": _text(r["field_office_addr"]),
-                      "latitude": float(r["lat"]), "longitude": float(r["long"])}
-                     for r in records]
+    records = _csv_records(path, log, ("aor", "field_office_addr", "lat", "long"))
+    lists.read[path.name] = log.count_in(path.name, None) + len(records)
+    for line, record, raw in records:
+        latitude = _number(record, "lat", path, line, log, raw)
+        longitude = _number(record, "long", path, line, log, raw) \
+            if latitude is not False else None
+        if latitude is False or longitude is False:
+            continue
+        aor = record["aor"].strip()
+        lists.offices.append({"aor": aor, "office_name": AOR_OFFICES.get(aor),
+                              "address": _text(record["field_office_addr"]),
+                              "latitude": latitude, "longitude": longitude,
+                              "source_file": path.name, "source_line": line, "raw_row": raw})
     path = folder / AOR_COUNTIES
-    records = _csv_records(path, skipinitialspace=True)
-    lists.read[path.name] = lists.loaded[path.name] = len(records)
+    records = _csv_records(path, log, ("office_name", "state_name", "county_name", "notes"),
+                           skipinitialspace=True)
+    lists.read[path.name] = log.count_in(path.name, None) + len(records)
     codes = {name: code for code, name in AOR_OFFICES.items()}
     lists.aor_counties = [{"aor": codes.get(r["office_name"]), "office_name": r["office_name"],
                            "state_name": r["state_name"], "county": _text(r["county_name"]),
-                           "notes": _text(r["notes"])} for r in records]
+                           "notes": _text(r["notes"]), "source_file": path.name,
+                           "source_line": line, "raw_row": raw}
+                          for line, r, raw in records]
 
 
 def read_facility_lists(folder: Path, log: QuarantineLog) -> FacilityLists:
@@ -200,11 +313,12 @@ def read_facility_lists(folder: Path, log: QuarantineLog) -> FacilityLists:
         if not (folder / name).exists():
             raise BadFileError(str(folder / name), "missing: the ICE folder needs the facility "
                                                    "lists and field offices (docs/detention.md)")
+        regular_file(folder / name)
     lists = FacilityLists()
     _read_2015(folder, lists, log)
     _read_foia_list(folder, lists, log)
-    _read_geocodes(folder, lists)
-    _read_offices(folder, lists)
+    _read_geocodes(folder, lists, log)
+    _read_offices(folder, lists, log)
     return lists
 
 

@@ -26,6 +26,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from immtrack.errors import BadFileError
+from immtrack.lake.quarantine import QuarantineLog
+from immtrack.sources.archives import regular_file
+from immtrack.sources.workbooks import open_workbook, sheet_rows
 
 ICE_STATS_URL = "https://www.ice.gov/detain/detention-management"
 DDP_URL = "https://github.com/deportationdata/ice-detention-management"
@@ -73,29 +76,82 @@ class StatsRows:
     read: dict[str, int] = field(default_factory=dict)
 
 
-def _require(table: pa.Table, columns, path: Path) -> None:
+# The DDP tables' columns and their types; a column of another type that does not convert
+# (text where numbers belong) makes the file unusable.
+_TEXT, _NUMBER, _YEAR, _DATE = pa.string(), pa.float64(), pa.int16(), pa.date32()
+COLUMN_TYPES = {
+    **dict.fromkeys(("name", "address", "city", "state", "zip", "aor", "type_detailed",
+                     "male_female", "agency", "arresting_agency", "release_reason",
+                     "criminality"), _TEXT),
+    **dict.fromkeys(("level_a", "level_b", "level_c", "level_d", "male_crim", "alos", "adp",
+                     "adp_fy_ytd", "avg_stay_length_days", "avg_stay_length_days_fy_ytd",
+                     "n_book_ins", "n_book_ins_ytd", "n_book_outs", "n_book_outs_ytd"), _NUMBER),
+    "fiscal_year": _YEAR, "file_date": _DATE, "pull_date": _DATE, "date": _DATE,
+}
+# ICE's statistics begin in FY2000 at the earliest; a month after today cannot be counted yet.
+EARLIEST_YEAR = 2000
+
+
+def _conform(table: pa.Table, columns, path: Path) -> list[dict]:
+    """The rows of `columns`, each converted to its type; a missing column, a column that will
+    not convert, or text that is not UTF-8 is a BadFileError naming the file and column."""
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise BadFileError(str(path), f"missing column(s) {', '.join(missing)}; found "
-                                      f"{', '.join(table.column_names)}")
+                                      f"{', '.join(table.column_names)[:300]}",
+                           hint="DDP may have changed the table's layout")
+    converted = []
+    for name in columns:
+        column, want = table.column(name), COLUMN_TYPES.get(name, _TEXT)
+        if column.type != want:
+            try:
+                column = column.cast(want)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+                raise BadFileError(str(path), f"column {name} holds {column.type} values that "
+                                              f"are not {want} ({str(error)[:120]})",
+                                   hint="DDP may have changed the table's layout") from None
+        converted.append(column)
+    try:
+        return pa.table(converted, names=list(columns)).to_pylist()
+    except (pa.ArrowException, UnicodeDecodeError, ValueError, OverflowError) as error:
+        raise BadFileError(str(path), f"the table's values cannot be read ({str(error)[:160]})",
+                           hint="the file may be damaged; download it again") from None
+
+
+MAX_PARQUET_BYTES = 1 << 30
 
 
 def _parquet(path: Path) -> pa.Table:
+    regular_file(path, str(path), max_bytes=MAX_PARQUET_BYTES)
     try:
-        return pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise BadFileError(str(path), f"not a readable Parquet file ({error})") from None
+        table = pq.read_table(path)
+        table.column_names  # noqa: B018 - a damaged name is not UTF-8: find out here
+        return table
+    except Exception as error:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        raise BadFileError(str(path), f"not a readable Parquet file "
+                                      f"({' '.join(str(error).split())[:200]})",
+                           hint="the file may be truncated; download it again") from None
 
 
-def read_ddp_stats(folder: Path) -> StatsRows:
-    """Every release held in the DDP Parquet tables of `folder` (rows are never dropped: a row
-    the metrics cannot use keeps its nulls)."""
+def _plausible(month, log: QuarantineLog | None, path: Path, line: int, record: dict) -> bool:
+    if month is None or EARLIEST_YEAR <= month.year and month <= date.today():
+        return True
+    if log is not None:
+        log.keep(source_file=path.name, line=line, reason="implausible-period",
+                 field_name="date", raw_value=str(month),
+                 detail=f"month {month} is before {EARLIEST_YEAR} or after today",
+                 raw_row="|".join(str(v) for v in record.values())[:10_000])
+    return False
+
+
+def read_ddp_stats(folder: Path, log: QuarantineLog | None = None) -> StatsRows:
+    """Every release held in the DDP Parquet tables of `folder`. Rows the metrics cannot use
+    keep their nulls; a month that cannot be real is quarantined into `log`."""
     rows = StatsRows()
     path = folder / FACILITIES_FILE
     table = _parquet(path)
-    _require(table, (*FACILITY_COLUMNS, *RELEASE_COLUMNS), path)
-    for line, record in enumerate(table.select([*FACILITY_COLUMNS, *RELEASE_COLUMNS])
-                                  .to_pylist(), 1):
+    for line, record in enumerate(_conform(table, (*FACILITY_COLUMNS, *RELEASE_COLUMNS),
+                                           path), 1):
         for key, value in record.items():
             rows.facilities[key].append(value)
         rows.facilities["source_file"].append(path.name)
@@ -106,9 +162,8 @@ def read_ddp_stats(folder: Path) -> StatsRows:
         table = _parquet(path)
         wanted = [tab.category, "date", tab.value, tab.year_to_date, *RELEASE_COLUMNS,
                   *([tab.subcategory] if tab.subcategory else [])]
-        _require(table, wanted, path)
         blocks: dict[tuple, str] = {}  # (workbook, month) -> the agency block being read
-        for line, record in enumerate(table.select(wanted).to_pylist(), 1):
+        for line, record in enumerate(_conform(table, wanted, path), 1):
             category, subcategory = record[tab.category], \
                 record[tab.subcategory] if tab.subcategory else None
             where = (record["file_date"], record["pull_date"], record["date"])
@@ -117,6 +172,8 @@ def read_ddp_stats(folder: Path) -> StatsRows:
             elif tab.category == "agency" and where in blocks:
                 # A criminality row belongs to the agency block it sits under.
                 category, subcategory = blocks[where], category
+            if not _plausible(record["date"], log, path, line, record):
+                continue
             rows.monthly["measure"].append(tab.measure)
             rows.monthly["category"].append(category)
             rows.monthly["subcategory"].append(subcategory)
@@ -149,17 +206,12 @@ def _normal(cell) -> str:
 
 def read_ice_workbook(path: Path) -> tuple[list[dict], str]:
     """Facility rows of an ICE detentionStats workbook, and the tab they came from."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types per format
-        raise BadFileError(str(path), f"not a readable workbook ({error})") from None
+    book = open_workbook(path, str(path))
     tabs = [name for name in book.sheet_names if _FACILITY_TAB.match(name.strip())]
     if not tabs:
         raise BadFileError(str(path), "no Facilities tab; tabs are "
                                       + ", ".join(repr(n) for n in book.sheet_names))
-    grid = book.get_sheet_by_name(tabs[0]).to_python()
+    grid = sheet_rows(book, tabs[0], str(path))
     for index, row in enumerate(grid[:20]):
         cells = [_normal(c) for c in row]
         if "name" in cells and "city" in cells:
@@ -183,6 +235,13 @@ def read_ice_workbook(path: Path) -> tuple[list[dict], str]:
         if _normal(row[0]).startswith(("total", "footnote", "note")):
             continue
         record = {column: row[i] if row[i] != "" else None for i, column in columns.items()}
+        for column in ("level_a", "level_b", "level_c", "level_d", "male_crim", "alos"):
+            value = record.get(column)
+            if value is not None and (isinstance(value, bool) or
+                                      not isinstance(value, int | float)):
+                raise BadFileError(str(path), f"{column} {str(value)[:40]!r} is not a number",
+                                   sheet=tabs[0], line=line,
+                                   hint="ICE may have changed the workbook's layout")
         record |= {"fiscal_year": 2000 + int(match.group(1)) if match else None,
                    "file_date": file_date, "pull_date": None, "source_line": line}
         facilities.append(record)

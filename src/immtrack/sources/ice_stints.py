@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
+from immtrack.sources.archives import regular_file
 
 COLUMNS = ("unique_identifier", "stay_book_in_date_time", "book_in_date_time",
            "book_out_date_time", "stay_book_out_date_time", "detention_facility_code",
@@ -44,10 +45,17 @@ def _moment(value) -> datetime | None:
 
 
 def _records(path: Path) -> list[dict]:
-    if path.suffix.lower() == ".parquet":
-        return pq.read_table(path).to_pylist()
-    with open(path, newline="", encoding="utf-8-sig") as stream:
-        return list(csv.DictReader(stream))
+    regular_file(path, str(path), max_bytes=16 << 30)
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pq.read_table(path).to_pylist()
+        with open(path, newline="", encoding="utf-8-sig") as stream:
+            return list(csv.DictReader(stream))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise BadFileError(str(path), f"cannot be read as UTF-8 CSV ({error})",
+                           hint="DDP's files are UTF-8 CSV or Parquet") from None
+    except Exception as error:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        raise BadFileError(str(path), f"not a readable file ({str(error)[:200]})") from None
 
 
 def read_stints(path: Path, log: QuarantineLog) -> tuple[list[dict], int]:
