@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from immtrack.api import answers
 from immtrack.api.claim_checks import MAX_CLAIMS, TIME_BUDGET_SECONDS, check_claim_text
@@ -101,7 +102,14 @@ def _slice(nationality, court, judge, custody, represented, since, until, fiscal
 
 
 Custody = Annotated[Literal["N", "D", "R"] | None, Query()]
-Day = Annotated[date | None, Query()]
+def _iso_day(value):
+    """Only YYYY-MM-DD: pydantic would also take a number as seconds since 1970."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date | None, Query(description="YYYY-MM-DD"), BeforeValidator(_iso_day)]
 FiscalYear = Annotated[int | None, Query(ge=1990, le=2100)]
 
 

@@ -139,7 +139,10 @@ def parse_claims(text: str, max_claims: int | None = None, *, is_json: bool = Fa
     if max_claims is not None and isinstance(claims, list) and len(claims) > max_claims:
         raise ClaimTextError(f"{len(claims)} claims; at most {max_claims} at once")
     try:
-        return ClaimFile.model_validate(data).claims
+        # JSON is held to its schema strictly ("2022" is not a number, 0 is not a date);
+        # YAML has already typed its values.
+        return ClaimFile.model_validate_json(text, strict=True).claims if is_json else \
+            ClaimFile.model_validate(data).claims
     except ValidationError as error:
         raise ClaimTextError(f"not a claim file ({validation_problems(error)})") from None
 
