@@ -6,9 +6,12 @@ generated EOIR release of bench/metrics.py plus the real CBP and ICE files. Two 
 "repeated" asks the page's seven calls again and again (what a shared link gets: answers come
 from the cache), "distinct" makes every request a question never asked before (a different
 nationality and a different end date each time), so every answer is computed. Reports p50,
-p95 and errors per run.
+p95 and errors per run. Each client makes `--requests` requests, or with `--seconds` keeps
+asking for that long (the issue's "20 clients x 30 s").
 
     .venv/bin/python bench/api.py --lake /tmp/bench/lake-5000000 --shared ../shared/data
+    .venv/bin/python bench/api.py --lake ~/.local/share/immtrack/demo --seconds 30 \
+        --clients 20 --loads distinct --no-chart          # the demo lake, issue 13 item 14
 """
 
 from __future__ import annotations
@@ -53,14 +56,14 @@ def _ensure_sources(lake: Path, shared: Path) -> None:
     ingest_ice(lake, shared / "ice")
 
 
-def _serve(lake: Path) -> tuple[subprocess.Popen, str]:
+def _serve(lake: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     immtrack = str(Path(sys.executable).with_name("immtrack"))
     log = open(Path(tempfile.gettempdir()) / "immtrack-bench-api-server.log", "w")  # noqa: SIM115
-    process = subprocess.Popen([immtrack, "--home", str(lake), "serve", "--port", str(port)],
-                               stdout=log, stderr=log)
+    process = subprocess.Popen([immtrack, "--home", str(lake), "serve", "--port", str(port),
+                                "--workers", str(workers)], stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -81,7 +84,8 @@ def _unique(path: str, serial: int) -> str:
     return f"{path}&until={day.isoformat()}"
 
 
-def _load(url: str, clients: int, requests: int, distinct: bool) -> dict:
+def _load(url: str, clients: int, requests: int, distinct: bool,
+          seconds: float | None = None) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -89,8 +93,11 @@ def _load(url: str, clients: int, requests: int, distinct: bool) -> dict:
     _load.serial_base += clients * requests
 
     def client(number: int) -> None:
+        stop = time.perf_counter() + seconds if seconds else None
         with httpx.Client(base_url=url, timeout=30) as session:
-            for i in range(requests):
+            for i in itertools.count() if stop else range(requests):
+                if stop and time.perf_counter() > stop:
+                    break
                 code, name = NATIONALITIES[(number + i) % len(NATIONALITIES)] if distinct \
                     else NATIONALITIES[0]
                 path = PAGE_CALLS[i % len(PAGE_CALLS)].format(code=code, name=name)
@@ -150,17 +157,26 @@ def main() -> None:
     parser.add_argument("--lake", type=Path, required=True)
     parser.add_argument("--shared", type=Path, help="ingest the real CBP and ICE files first")
     parser.add_argument("--requests", type=int, default=70, help="per client")
+    parser.add_argument("--seconds", type=float, help="per run, instead of --requests")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 20])
+    parser.add_argument("--loads", nargs="+", choices=("repeated", "distinct"),
+                        default=["repeated", "distinct"])
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--no-chart", action="store_true", help="skip the Chromium timing")
     args = parser.parse_args()
     if args.shared:
         _ensure_sources(args.lake, args.shared)
-    process, url = _serve(args.lake)
+    process, url = _serve(args.lake, args.workers)
+    print(json.dumps({"server_pid": process.pid, "url": url}), flush=True)
     try:
-        cold_chart = _first_chart(url)
-        for distinct in (False, True):
-            for clients in (1, 20):
-                print(json.dumps(_load(url, clients, args.requests, distinct)), flush=True)
-        print(json.dumps({"first_chart_s_cold_server": cold_chart,
-                          "first_chart_s_warm": _first_chart(url)}), flush=True)
+        cold_chart = None if args.no_chart else _first_chart(url)
+        for load in args.loads:
+            for clients in args.clients:
+                print(json.dumps(_load(url, clients, args.requests, load == "distinct",
+                                       args.seconds)), flush=True)
+        if not args.no_chart:
+            print(json.dumps({"first_chart_s_cold_server": cold_chart,
+                              "first_chart_s_warm": _first_chart(url)}), flush=True)
     finally:
         process.terminate()
         process.wait(timeout=10)

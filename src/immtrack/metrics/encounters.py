@@ -157,23 +157,27 @@ def _coverage(con: duckdb.DuckDBPyConnection, series: list[EncounterSeries],
     for cannot answer (CBP puts unnamed countries in OTHER), so it covers nothing."""
     period_only, params = _where({}, question)
     codes = [s.code for s in series]
+    # One scan for both: the months in the period, and whether the series ever names the
+    # citizenship (in any month). The current view is a window over every release, so each
+    # scan costs more than the little it returns.
+    citizenship = filters.get("citizenship")
     rows = con.execute(
-        f"SELECT series, month_start FROM core_cbp__encounters WHERE {period_only} "
-        f"AND series IN (SELECT unnest(?)) GROUP BY ALL", [*params, codes]).fetchall()
+        f"""SELECT series, list(DISTINCT month_start) FILTER (WHERE {period_only}),
+                   bool_or(citizenship_name = ?)
+            FROM core_cbp__encounters WHERE series IN (SELECT unnest(?)) GROUP BY series""",
+        [*params, citizenship, codes]).fetchall()
     coverage: dict[str, set[date]] = {code: set() for code in codes}
-    for code, month in rows:
-        coverage[code].add(month)
-    if "citizenship" in filters:
-        named = {code for (code,) in con.execute(
-            "SELECT DISTINCT series FROM core_cbp__encounters WHERE citizenship_name = ?",
-            [filters["citizenship"]]).fetchall()}
-        coverage = {code: months if code in named else set() for code, months in
-                    coverage.items()}
+    for code, months, named in rows:
+        if citizenship is None or named:
+            coverage[code] = set(months or ())
     return coverage
 
 
 def _choose(question: EncounterQuestion, filters: dict[str, str],
-            con: duckdb.DuckDBPyConnection) -> tuple[EncounterSeries, list[date], list[str]]:
+            con: duckdb.DuckDBPyConnection
+            ) -> tuple[EncounterSeries, list[date], list[str], set[date]]:
+    """The series to answer from, the months asked for, the other series that could answer,
+    and the months the chosen series holds."""
     eligible = _eligible(question, filters)
     if not eligible:
         raise QueryError(
@@ -201,7 +205,7 @@ def _choose(question: EncounterQuestion, filters: dict[str, str],
             "covers it, or see `immtrack releases`")
     alternatives = [s.code for s in eligible if s is not best and coverage[s.code]]
     months = sorted(coverage[best.code] if wanted is None else wanted)
-    return best, months, alternatives
+    return best, months, alternatives, coverage[best.code]
 
 
 def _select_list(by: tuple[str, ...]) -> str:
@@ -261,7 +265,7 @@ def encounters(question: EncounterQuestion | None = None, *, home: Path | None =
                          + ", ".join(BREAKDOWNS))
     decoded = question.filters()
     con = reader(home or default_home())
-    series, months, alternatives = _choose(question, decoded, con)
+    series, months, alternatives, held = _choose(question, decoded, con)
     where, params = _where(decoded, question)
     select = _select_list(question.by)
     group = f"SELECT {select + ', ' if select else ''}sum(encounter_count)::BIGINT AS encounters"
@@ -273,7 +277,6 @@ def encounters(question: EncounterQuestion | None = None, *, home: Path | None =
         table = pa.table({"encounters": [table.column("encounters")[0].as_py() or 0]})
     elif question.by == ("month",):
         table = _zero_filled(table, months)
-    held = _coverage(con, [series], decoded, question)[series.code]
     missing = [m for m in months if m not in held]
     total = sum(v or 0 for v in table.column("encounters").to_pylist())
     provenance = _provenance(con, series.code, where, params, question)
