@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -75,6 +76,30 @@ def _serve(lake: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) used so far by the server and its worker processes: on a
+    machine shared with other work, CPU per request compares runs better than latency."""
+    proc = Path("/proc")
+    if not proc.exists():
+        return None
+    family, total = {pid}, 0.0
+    stats = {}
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    grew = True
+    while grew:
+        before = len(family)
+        family |= {child for child, (parent, _) in stats.items() if parent in family}
+        grew = len(family) > before
+    total = sum(stats[member][1] for member in family if member in stats)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _unique(path: str, serial: int) -> str:
     """The same call with an end date no earlier request used."""
     day = date(2025, 6, 30) - timedelta(days=serial)
@@ -85,7 +110,7 @@ def _unique(path: str, serial: int) -> str:
 
 
 def _load(url: str, clients: int, requests: int, distinct: bool,
-          seconds: float | None = None) -> dict:
+          seconds: float | None = None, server_pid: int | None = None) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -116,17 +141,21 @@ def _load(url: str, clients: int, requests: int, distinct: bool,
                         errors.append(f"{status} {path}")
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    cpu_before = _cpu_seconds(server_pid) if server_pid else None
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu = _cpu_seconds(server_pid) - cpu_before if cpu_before is not None else None
     ordered = sorted(latencies)
     return {"clients": clients, "load": "distinct" if distinct else "repeated",
             "requests": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
             "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 1),
-            "requests_per_s": round(len(ordered) / wall, 1), "errors": len(errors),
+            "requests_per_s": round(len(ordered) / wall, 1),
+            "server_cpu_ms_per_request": round(cpu / len(ordered) * 1000, 1)
+            if cpu is not None else None, "errors": len(errors),
             "error_kinds": sorted({e.split()[0] for e in errors})}
 
 
@@ -173,7 +202,7 @@ def main() -> None:
         for load in args.loads:
             for clients in args.clients:
                 print(json.dumps(_load(url, clients, args.requests, load == "distinct",
-                                       args.seconds)), flush=True)
+                                       args.seconds, process.pid)), flush=True)
         if not args.no_chart:
             print(json.dumps({"first_chart_s_cold_server": cold_chart,
                               "first_chart_s_warm": _first_chart(url)}), flush=True)
