@@ -303,3 +303,12 @@ def test_serve_with_two_workers_answers(web_lake):
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("url", ["/nationality/" + "x" * 5000, "/courts?sort=" + "y" * 5000,
+                                 "/judges/" + "<script>" * 500])
+def test_pages_never_echo_long_input(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "x" * 100 not in response.text and "y" * 100 not in response.text
+    assert "<script>" * 2 not in response.text

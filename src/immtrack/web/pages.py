@@ -21,6 +21,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from immtrack.api import answers
 from immtrack.api.claim_checks import check_claim_text
+from immtrack.claims.model import shorten
 from immtrack.claims.report import LABELS
 from immtrack.errors import QueryError
 from immtrack.lake.catalog import reader
@@ -50,7 +51,7 @@ def page(request: Request, template: str, **context) -> HTMLResponse:
 
 def _code(value: str, pattern: str, what: str) -> str:
     if not re.fullmatch(pattern, value or ""):
-        raise QueryError(f"{value!r} is not a {what}")
+        raise QueryError(f"{shorten(value, 40)!r} is not a {what}")
     return value.upper()
 
 
@@ -217,7 +218,7 @@ def _ranking(request: Request, by: str, sort: str, desc: bool) -> Figure:
              "ci95_high": merits[key]["ci95_high"], "small_n": merits[key]["small_n"],
              "eoir_completion": completion[key]["rate"]} for key in merits]
     if sort not in (rows[0] if rows else {}):
-        raise QueryError(f"cannot sort by {sort!r}")
+        raise QueryError(f"cannot sort by {shorten(sort, 40)!r}; sort by one of the columns")
     rows.sort(key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
               reverse=desc)
     figure.rows, figure.columns, figure.chart = rows, list(rows[0]) if rows else [], None
