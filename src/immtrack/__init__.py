@@ -6,22 +6,38 @@ The Python API mirrors the command line:
     >>> answer = immtrack.encounters(citizenship="RUSSIA", region="southwest",
     ...                              by=("month",))          # doctest: +SKIP
     >>> answer.table.to_pandas()                                # doctest: +SKIP
+
+The names below are imported on first use (PEP 562), so `import immtrack` and commands that
+do not need the query engines (such as `immtrack update` with nothing new) start fast.
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from immtrack.ingest import ingest_cbp, ingest_eoir  # noqa: E402
-from immtrack.lake.listing import quarantine_table, releases_table  # noqa: E402
-from immtrack.metrics.applications import (  # noqa: E402
-    ApplicationQuestion,
-    backlog,
-    cohort,
-    filings,
-    time_to_decision,
-)
-from immtrack.metrics.asylum import AsylumQuestion, asylum  # noqa: E402
-from immtrack.metrics.encounters import EncounterQuestion, encounters, revisions  # noqa: E402
+_EXPORTS = {
+    "ingest_cbp": "immtrack.ingest", "ingest_eoir": "immtrack.ingest",
+    "quarantine_table": "immtrack.lake.listing", "releases_table": "immtrack.lake.listing",
+    "ApplicationQuestion": "immtrack.metrics.applications",
+    "backlog": "immtrack.metrics.applications", "cohort": "immtrack.metrics.applications",
+    "filings": "immtrack.metrics.applications",
+    "time_to_decision": "immtrack.metrics.applications",
+    "AsylumQuestion": "immtrack.metrics.asylum", "asylum": "immtrack.metrics.asylum",
+    "EncounterQuestion": "immtrack.metrics.encounters",
+    "encounters": "immtrack.metrics.encounters", "revisions": "immtrack.metrics.encounters",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = ["ApplicationQuestion", "AsylumQuestion", "EncounterQuestion", "asylum", "backlog",
-           "cohort", "encounters", "filings", "ingest_cbp", "ingest_eoir", "quarantine_table",
-           "releases_table", "revisions", "time_to_decision"]
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'immtrack' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

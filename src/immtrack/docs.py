@@ -88,8 +88,57 @@ def render_claim_schema() -> str:
     return json.dumps(claim_file_schema(), indent=2) + "\n"
 
 
+def render_court_decisions() -> str:
+    """EOIR's court-decision lookup as immtrack reads it: each (case type, kind, code), its
+    description and outcome class, and where the row comes from."""
+    from immtrack.schema.eoir import COURT_DECISIONS, COURT_OUTCOME_CLASSES
+
+    lines = ["# Court decisions by case type", "",
+             "Generated from `src/immtrack/schema/data/eoir_court_decisions.csv` by `make docs`; "
+             "do not edit by hand. docs/metrics.md explains the classes; "
+             "`scripts/derive_eoir_registry.py` derives the rows.", "",
+             "| class | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in COURT_OUTCOME_CLASSES.items()]
+    lines += ["", "Kind C is a court decision (`B_TblProceeding.DEC_CODE`), kind O an other "
+              "completion (`OTHER_COMP`).", "",
+              "| case type | kind | code | description | class | source |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {d.case_type} | {d.decision_type} | `{d.code}` | {d.description} | "
+              f"`{d.outcome_class}` | {d.source} |" for d in COURT_DECISIONS.values()]
+    return "\n".join(lines) + "\n"
+
+
+def render_generator_rates() -> str:
+    """Which real figure each generated column and structure follows."""
+    from immtrack.synth.eoir_compare import COMPARED
+    from immtrack.synth.eoir_rates import STRUCTURE, shares
+
+    lines = ["# What generated EOIR releases follow", "",
+             "Generated from `src/immtrack/schema/data/eoir_value_shares.csv` and "
+             "`eoir_structure.csv` by `make docs`; do not edit by hand. docs/eoir.md explains "
+             "the generator; `immtrack synth eoir-compare DIR` measures a release against "
+             "these figures.", "",
+             "## Coded columns", "",
+             "Real shares among non-blank values of the June 2026 release (the Deportation "
+             "Data Project's `value_frequencies_by_field.csv`; blanks from "
+             "`missingness_by_field.csv`). Codes outside a column's lookup are not drawn.", "",
+             "| table | column | blank | values (real share) |", "|---|---|---|---|"]
+    for table, column in COMPARED:
+        real = shares(table, column)
+        values = ", ".join(f"{v} {100 * p:.2f}%" for v, p in zip(real.values, real.p,
+                                                                  strict=True))
+        lines.append(f"| {table} | {column} | {100 * real.blank:.2f}% | {values} |")
+    lines += ["", "## Structure", "", "| rate | real value | source | derivation |",
+              "|---|---|---|---|"]
+    lines += [f"| `{name}` | {rate.value:g} | {rate.source} | {rate.derivation} |"
+              for name, rate in STRUCTURE.items()]
+    return "\n".join(lines) + "\n"
+
+
 def write_docs(folder: Path) -> None:
     (folder / "data-dictionary.md").write_text(render_data_dictionary())
+    (folder / "court-decisions.md").write_text(render_court_decisions())
+    (folder / "eoir-generator-rates.md").write_text(render_generator_rates())
     (folder / "cli-reference.md").write_text(render_cli_reference())
     (folder / "claims.schema.json").write_text(render_claim_schema())
 

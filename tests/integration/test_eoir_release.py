@@ -26,6 +26,7 @@ from immtrack.lake.catalog import connect
 from immtrack.lake.listing import release_files_table, releases_table
 from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.synth.eoir import DefectPlan, PlantedCell, write_eoir_release
+from immtrack.synth.eoir_published import published_cells
 
 EXACT_DEFECTS = {("tbl_Court_Appln", "extra_tab"): 4, ("A_TblCase", "extra_tab_ambiguous"): 3,
                  ("B_TblProceeding", "short_row"): 2, ("B_TblProceedCharges", "short_row"): 1,
@@ -182,14 +183,17 @@ def test_detained_dockets_move_faster(lake):
 def test_the_same_seed_writes_the_same_bytes(tmp_path):
     first = write_eoir_release(tmp_path / "a", 500, seed=5)
     second = write_eoir_release(tmp_path / "b", 500, seed=5)
-    other = write_eoir_release(tmp_path / "c", 500, seed=6)
+    write_eoir_release(tmp_path / "c", 500, seed=6)
     for table in EOIR_TABLES.values():
         assert (tmp_path / "a" / table.file_name).read_bytes() == \
             (tmp_path / "b" / table.file_name).read_bytes()
     assert first.rows == second.rows
     assert (tmp_path / "a/B_TblProceeding.csv").read_bytes() != \
         (tmp_path / "c/B_TblProceeding.csv").read_bytes()
-    assert other.rows["A_TblCase"] == 500
+    # A default release plants the published cells' cases on top of the random ones.
+    assert first.rows["A_TblCase"] == 500 + sum(c.cases for c in published_cells())
+    without = write_eoir_release(tmp_path / "d", 500, seed=6, planted=[])
+    assert without.rows["A_TblCase"] == 500
 
 
 def test_the_zip_is_the_same_release_as_its_folder(release, lake, tmp_path):
@@ -273,8 +277,10 @@ def test_a_renamed_column_names_the_file_and_the_column(release, tmp_path):
 
 def test_releases_stay_side_by_side_and_the_newest_is_current(tmp_path):
     home = tmp_path / "home"
-    old = write_eoir_release(tmp_path / "old", 300, seed=1, release_date=date(2024, 6, 30))
-    new = write_eoir_release(tmp_path / "new", 400, seed=2, release_date=date(2025, 6, 30))
+    old = write_eoir_release(tmp_path / "old", 300, seed=1, release_date=date(2024, 6, 30),
+                             planted=[])
+    new = write_eoir_release(tmp_path / "new", 400, seed=2, release_date=date(2025, 6, 30),
+                             planted=[])
     ingest_eoir(home, str(tmp_path / "new"))
     ingest_eoir(home, str(tmp_path / "old"))  # an older release ingested later
     con = connect(home)
@@ -310,22 +316,34 @@ def test_a_killed_eoir_ingest_leaves_the_previous_release(tmp_path):
     assert len(releases_table(home)) == 2
 
 
-def test_court_decisions_decode_by_case_type_and_code(tmp_path):
-    """The same letter means different things in different kinds of proceedings."""
+def test_court_decisions_decode_by_case_type_kind_and_code(tmp_path):
+    """The same letter means different things in different kinds of proceedings, and as a
+    court decision (DEC_CODE) or an other completion (OTHER_COMP); labels come from the
+    release's own lookup."""
     folder = tmp_path / "release"
-    write_eoir_release(folder, 3000, seed=4)
+    write_eoir_release(folder, 3000, seed=4, planted=[])
     lookup = folder / "Lookup" / "tblLookupCourtDecision.csv"
     lines = lookup.read_bytes().split(b"\r\n")
-    lines = [line.replace(b"Removed", b"Deported") if line.startswith(b"DEP\tX\t") else line
-             for line in lines]
+    assert lines[0] == b"idnCourtDecision\tstrCaseType\tstrDecCode\tstrDecDescription\t" \
+        b"strDecType"
+    # Edit one row of the release's lookup: the label must follow the release, not immtrack.
+    lines = [line.replace(b"\tRemove\tC", b"\tRemoved (as this release says)\tC")
+             if b"\tRMV\tX\t" in line else line for line in lines]
     lookup.write_bytes(b"\r\n".join(lines))
     home = tmp_path / "home"
     ingest_eoir(home, str(folder))
-    labels = dict(connect(home).execute("""
-        SELECT CASE_TYPE, any_value(DEC_CODE_label) FROM raw_eoir__b_tblproceeding_decoded
-        WHERE DEC_CODE = 'X' AND CASE_TYPE IN ('RMV', 'DEP') GROUP BY 1""").fetchall())
-    assert labels == {"RMV": "Removed", "DEP": "Deported"}
-    outcomes = dict(connect(home).execute("""
+    con = connect(home)
+    decided = dict(((t, c), label) for t, c, label in con.execute("""
+        SELECT CASE_TYPE, DEC_CODE, any_value(DEC_CODE_label) FROM
+        raw_eoir__b_tblproceeding_decoded WHERE (CASE_TYPE, DEC_CODE) IN
+        (('RMV', 'X'), ('DEP', 'D'), ('RMV', 'A'), ('EXC', 'E')) GROUP BY ALL""").fetchall())
+    assert decided == {("RMV", "X"): "Removed (as this release says)", ("DEP", "D"): "Deport",
+                       ("RMV", "A"): "Legally Admitted", ("EXC", "E"): "Exclude"}
+    closed = dict(con.execute("""
+        SELECT OTHER_COMP, any_value(OTHER_COMP_label) FROM raw_eoir__b_tblproceeding_decoded
+        WHERE CASE_TYPE = 'RMV' AND OTHER_COMP IN ('A', 'C') GROUP BY 1""").fetchall())
+    assert closed == {"A": "Administrative Closing - Other", "C": "Change of Venue"}
+    outcomes = dict(con.execute("""
         SELECT APPL_DEC, any_value(APPL_DEC_outcome) FROM raw_eoir__tbl_court_appln_decoded
         WHERE APPL_DEC IN ('G', 'D', 'W', 'L') GROUP BY 1""").fetchall())
     assert outcomes == {"G": "grant", "D": "deny", "W": "other", "L": "other"}

@@ -51,7 +51,8 @@ def test_a_hand_made_release(tmp_path):
     assert table.to_pylist() == [{"applications": 3, "cases": 3}]
     table, provenance = time_to_decision(ApplicationQuestion(nationality="RU"), home=home)
     assert provenance["releases"][0]["data_through"] == date(2022, 3, 1)
-    assert table.to_pylist() == [{"applications": 3, "decided": 2, "pending": 1,
+    assert table.to_pylist() == [{"applications": 3, "decided": 2,
+                                  "closed_without_decision": 0, "pending": 1,
                                   "p25_days": 30, "median_days": 40, "p75_days": None,
                                   "p90_days": None}]
 
@@ -73,8 +74,14 @@ def test_filings_match_a_plain_python_count(tmp_path):
     write_eoir_release(tmp_path / "release", 4000, seed=3)
     home = tmp_path / "home"
     ingest_eoir(home, str(tmp_path / "release"))
-    nationality = {r["IDNPROCEEDING"]: r["NAT"]
-                   for r in _raw(tmp_path / "release/B_TblProceeding.csv")}
+    release = tmp_path / "release"
+    # Nationality: the proceeding's NAT, else the case's (schema.eoir.NATIONALITY_SOURCE).
+    case_nat = {r["IDNCASE"]: r["NAT"] for r in _raw(release / "A_TblCase.csv")}
+    nationality = {r["IDNPROCEEDING"]: r["NAT"] or case_nat.get(r["IDNCASE"])
+                   for r in _raw(release / "B_TblProceeding.csv")}
+    # Decision codes the release's own lookup lists; an application whose latest record holds
+    # any other code (N, ????, dates, as real releases do) is left out and counted apart.
+    known = {r["strCode"] for r in _raw(release / "Lookup/tblLookupCourtAppDecisions.csv")}
     # One application per (case, filing date), placed by its latest record's proceeding.
     latest = {}
     for row in _raw(tmp_path / "release/tbl_Court_Appln.csv"):
@@ -85,10 +92,15 @@ def test_filings_match_a_plain_python_count(tmp_path):
                     int(latest[key]["IDNPROCEEDINGAPPLN"]):
                 latest[key] = row
     expected, cases = Counter(), {}
+    left_out = 0
     for row in latest.values():
+        if row["APPL_DEC"] and row["APPL_DEC"] not in known:
+            left_out += 1
+            continue
         nat = nationality[row["IDNPROCEEDING"]]
         expected[nat] += 1
         cases.setdefault(nat, set()).add(row["IDNCASE"])
-    table, _ = filings(ApplicationQuestion(by=("nationality",)), home=home)
+    table, provenance = filings(ApplicationQuestion(by=("nationality",)), home=home)
     got = {r["nationality"]: (r["applications"], r["cases"]) for r in table.to_pylist()}
     assert got == {nat: (n, len(cases[nat])) for nat, n in expected.items()}
+    assert provenance["excluded"]["unknown_decision_code"] == left_out

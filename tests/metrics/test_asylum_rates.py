@@ -3,9 +3,7 @@ out below, and a plain-Python count over the raw files agrees with the engine.""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +12,6 @@ import pytest
 from immtrack.ingest import ingest_eoir
 from immtrack.metrics.applications import ApplicationQuestion, backlog, cohort
 from immtrack.metrics.asylum import AsylumQuestion, asylum
-from immtrack.schema.eoir import APPLICATION_DECISIONS
 from immtrack.synth.eoir import PlantedCell, write_eoir_release
 from tests.support.eoir_release import write_release
 
@@ -55,49 +52,38 @@ def test_the_interval_brackets_the_rate_and_small_cells_are_flagged(generated):
     assert all(r["small_n"] for r in small.table.to_pylist())
 
 
-def _raw(path: Path) -> list[dict]:
-    with open(path, encoding="latin-1", newline="") as stream:
-        # The same repairs the ingest makes: NUL bytes and stray quotes dropped.
-        text = stream.read().replace("\x00", "").replace('"', "")
-    return list(csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
-def test_a_plain_python_count_over_the_raw_files_agrees(generated):
-    release, home = generated
-    proceedings = {r["IDNPROCEEDING"]: r for r in _raw(release / "B_TblProceeding.csv")}
-    outcome = {code: d.outcome for code, d in APPLICATION_DECISIONS.items()}
-    expected = Counter()
-    for row in _raw(release / "tbl_Court_Appln.csv"):
-        proceeding = proceedings.get(row["IDNPROCEEDING"])
-        if row["APPL_CODE"] != "ASYL" or not row["APPL_DEC"] or not proceeding \
-                or not proceeding["COMP_DATE"]:
-            continue
-        expected[(proceeding["CUSTODY"], outcome[row["APPL_DEC"]])] += 1
-    rows = asylum(by=("custody",), definitions=("merits",), home=home).table.to_pylist()
-    for row in rows:
-        grants, denials = expected[(row["custody"], "grant")], expected[(row["custody"], "deny")]
-        assert (row["numerator"], row["n"]) == (grants, grants + denials), row["custody"]
-
-
 @pytest.fixture(scope="module")
 def hand_made(tmp_path_factory) -> Path:
-    """Four Russian cases, worked by hand in the tests below.
+    """Seven Russian removal cases, worked by hand in the tests below.
 
-    Case 1 filed for asylum on 2021-09-15; denied (and withholding denied) in its first
-    proceeding on 2022-05-01, with voluntary departure (V); after a remand the same application
-    was granted on 2023-03-01 with relief (R). Counsel for case 1 appeared on 2022-06-01, after
-    its first hearing (2022-03-01). Case 2 is a family rider of case 1: filed 2021-10-20,
-    granted 2023-03-01 (R); only a government attorney (INS) appears for it. Case 3 filed
-    2022-01-05, withdrew asylum (W) on 2023-01-10 but got CAT protection (L) and a removal
-    order (X); it has a custody history. Case 4 filed 2022-03-01 and is pending.
+    Case 1 (C_ASY_TYPE E: defensive) filed for asylum on 2021-09-15; denied (and withholding
+    denied) in its first proceeding on 2022-05-01 with voluntary departure (V); after a remand
+    the same application was granted on 2023-03-01 with relief (R): decided in two fiscal
+    years. Court counsel (ALIEN, COURT) appeared on 2022-06-01, after its first hearing
+    (2022-03-01).
+    Case 2 (I: affirmative) is an active family rider of case 1 (blnActive 1): filed
+    2021-10-20, granted 2023-03-01 (R). Only a government attorney (INS) and Board-level
+    counsel (an appeal: STRATTYLEVEL BOARD) appear for it: not represented in court.
+    Case 3 (J: unknown) filed 2022-01-05, withdrew asylum (W) on 2023-01-10 but got CAT
+    protection (L) and a removal order (X); custody history D: held.
+    Case 4 (blank: unknown) filed 2022-03-01 and is pending.
+    Case 5 (E) is a severed rider of case 1 (blnActive 0: not a rider); its custody history
+    holds only N (never detained). Filed 2022-02-01; its proceeding was completed on
+    2022-08-01 (terminated, T) with no asylum decision: closed without decision.
+    Case 6 (E) filed 2022-06-01, denied on 2022-11-01 (X), remanded, granted on 2023-04-01
+    (R): decided twice in FY2023. Its court counsel has no E-28 date.
+    Case 7 (E) filed 2022-09-01; its first proceeding ended in a change of venue on
+    2022-10-15 (OTHER_COMP C, application T), the next one denied asylum on 2023-05-01 (X).
     """
     root = tmp_path_factory.mktemp("hand")
-    cases = [{"IDNCASE": i, "NAT": "RU", "CUSTODY": "N"} for i in (1, 2, 3, 4)]
+    kinds = {1: "E", 2: "I", 3: "J", 4: "", 5: "E", 6: "E", 7: "E"}
+    cases = [{"IDNCASE": i, "NAT": "RU", "CUSTODY": "N", "C_ASY_TYPE": kind}
+             for i, kind in kinds.items()]
 
-    def proceeding(idn, case, completed=None, decision=None):
+    def proceeding(idn, case, completed=None, decision=None, other=None):
         return {"IDNPROCEEDING": idn, "IDNCASE": case, "NAT": "RU", "CUSTODY": "N",
                 "CASE_TYPE": "RMV", "COMP_DATE": completed and f"{completed} 00:00:00.000",
-                "DEC_CODE": decision}
+                "DEC_CODE": decision, "OTHER_COMP": other}
 
     def application(idn, proceeding_id, case, code, filed, decision=None):
         return {"IDNPROCEEDINGAPPLN": idn, "IDNPROCEEDING": proceeding_id, "IDNCASE": case,
@@ -106,7 +92,10 @@ def hand_made(tmp_path_factory) -> Path:
 
     proceedings = [proceeding(11, 1, "2022-05-01", "V"), proceeding(12, 1, "2023-03-01", "R"),
                    proceeding(21, 2, "2023-03-01", "R"), proceeding(31, 3, "2023-01-10", "X"),
-                   proceeding(41, 4)]
+                   proceeding(41, 4), proceeding(51, 5, "2022-08-01", "T"),
+                   proceeding(61, 6, "2022-11-01", "X"), proceeding(62, 6, "2023-04-01", "R"),
+                   proceeding(71, 7, "2022-10-15", other="C"),
+                   proceeding(72, 7, "2023-05-01", "X")]
     applications = [
         application(101, 11, 1, "ASYL", "2021-09-15", "D"),
         application(103, 11, 1, "ASYW", "2021-09-15", "D"),
@@ -114,19 +103,30 @@ def hand_made(tmp_path_factory) -> Path:
         application(201, 21, 2, "ASYL", "2021-10-20", "G"),
         application(301, 31, 3, "ASYL", "2022-01-05", "W"),
         application(303, 31, 3, "WCAT", "2022-01-05", "L"),
-        application(401, 41, 4, "ASYL", "2022-03-01")]
-    reps = [{"IDNREPSASSIGNED": 1, "IDNCASE": 1, "STRATTYTYPE": "ALIEN",
-             "E_28_DATE": "2022-06-01 00:00:00.000"},
-            {"IDNREPSASSIGNED": 2, "IDNCASE": 2, "STRATTYTYPE": "INS",
-             "E_28_DATE": "2021-11-01 00:00:00.000"}]
+        application(401, 41, 4, "ASYL", "2022-03-01"),
+        application(501, 51, 5, "ASYL", "2022-02-01"),
+        application(601, 61, 6, "ASYL", "2022-06-01", "D"),
+        application(602, 62, 6, "ASYL", "2022-06-01", "G"),
+        application(701, 71, 7, "ASYL", "2022-09-01", "T"),
+        application(702, 72, 7, "ASYL", "2022-09-01", "D")]
+
+    def counsel(idn, case, kind, level, e28=None):
+        return {"IDNREPSASSIGNED": idn, "IDNCASE": case, "STRATTYTYPE": kind,
+                "STRATTYLEVEL": level, "E_28_DATE": e28 and f"{e28} 00:00:00.000"}
+
+    reps = [counsel(1, 1, "ALIEN", "COURT", "2022-06-01"), counsel(2, 2, "INS", "COURT"),
+            counsel(3, 2, "ALIEN", "BOARD", "2021-11-01"), counsel(4, 6, "ALIEN", "COURT")]
     hearings = [{"IDNSCHEDULE": 1, "IDNPROCEEDING": 11, "IDNCASE": 1,
                  "ADJ_DATE": "2022-03-01 00:00:00.000"}]
     custody = [{"IDNCUSTODY": 1, "IDNCASE": 3, "CUSTODY": "D",
-                "DATDETAINED": "2022-01-01 00:00:00.000"}]
+                "DATDETAINED": "2022-01-01 00:00:00.000"},
+               {"IDNCUSTODY": 2, "IDNCASE": 5, "CUSTODY": "N"}]
+    riders = [{"idnLeadRider": 1, "idnLeadCase": 1, "idnRiderCase": 2, "blnActive": "1"},
+              {"idnLeadRider": 2, "idnLeadCase": 1, "idnRiderCase": 5, "blnActive": "0"}]
     write_release(root / "release", {
         "A_TblCase": cases, "B_TblProceeding": proceedings, "tbl_Court_Appln": applications,
-        "tbl_Lead_Rider": [{"idnLeadRider": 1, "idnLeadCase": 1, "idnRiderCase": 2}],
-        "tbl_RepsAssigned": reps, "tbl_schedule": hearings, "tbl_CustodyHistory": custody})
+        "tbl_Lead_Rider": riders, "tbl_RepsAssigned": reps, "tbl_schedule": hearings,
+        "tbl_CustodyHistory": custody})
     ingest_eoir(root / "home", str(root / "release"))
     return root / "home"
 
@@ -136,80 +136,108 @@ def _ask(home: Path, **options) -> dict[str, tuple[int, int]]:
 
 
 def test_every_definition_gives_the_hand_worked_answer(hand_made):
-    # Every decision: grants 2 (case 1 in 2023, case 2), denials 1 (case 1 in 2022), other 1
-    # (case 3's withdrawal): 4 final decisions.
     every = _ask(hand_made)
-    assert every["merits"] == (2, 3) and every["eoir_completion"] == (2, 4)
-    assert every["denial"] == (1, 4) and every["other_share"] == (1, 4)
-    # Protection: the 2 grants plus case 3's CAT protection; the one denial got no other
-    # protection (its withholding was denied too).
-    assert every["protection"] == (3, 4) and every["denial_without_other_relief"] == (1, 4)
-    # Court decisions of the deciding proceedings: R (12), R (21) stay; V (11) voluntary
-    # departure; X (31) removal.
+    # TRAC (merits): one grant or denial per case per fiscal year, the year's last:
+    # case 1 FY2022 deny, case 1 FY2023 grant, case 2 grant, case 6 FY2023 grant (its 2023-04
+    # grant is later than its 2022-11 denial), case 7 deny: 3 grants of 5.
+    assert every["merits"] == (3, 5)
+    # EOIR: the decision of each case's initial completion: case 1's 2022 denial, case 2's
+    # grant, case 3's withdrawal (other), case 6's first denial, case 7's denial in the
+    # proceeding after its change of venue (a change of venue is not a completion); case 5's
+    # initial completion decided nothing on asylum. 1 grant of 5.
+    assert every["eoir_completion"] == (1, 5)
+    # Every decision record: grants 3 (case 1 2023, case 2, case 6 2023), denials 3 (case 1
+    # 2022, case 6 2022, case 7), other 1 (case 3): 7.
+    assert every["denial"] == (3, 7) and every["other_share"] == (1, 7)
+    # Protection: the 3 grants plus case 3's CAT protection; no denial got other protection.
+    assert every["protection"] == (4, 7) and every["denial_without_other_relief"] == (3, 7)
+    # Court decisions of the 7 deciding proceedings: R (12, 21, 62) stay; X (31, 61, 72)
+    # removal; V (11) voluntary departure.
     assert (every["allowed_to_stay"], every["removal_order"], every["voluntary_departure"]) \
-        == ((2, 4), (1, 4), (1, 4))
+        == ((3, 7), (3, 7), (1, 7))
+    answer = asylum(AsylumQuestion(nationality="RU"), home=hand_made)
+    units = {r["definition"]: r["unit"] for r in answer.table.to_pylist()}
+    assert units["merits"] == "case_fiscal_year" and units["eoir_completion"] == \
+        "initial_completions" and units["denial"] == "decisions"
+    assert any(n.startswith("Unit case_fiscal_year: TRAC") for n in answer.notes)
 
 
 def test_units_riders_and_dates_change_what_is_counted(hand_made):
-    # Last decision per case, or per application (case 1's remanded application is one
-    # application): case 1 counts once, as its 2023 grant: 2 grants, 1 other.
-    for unit in ("cases", "applications"):
-        last = _ask(hand_made, unit=unit)
-        assert (last["merits"], last["eoir_completion"]) == ((2, 2), (2, 3)), unit
-    # Without riders case 2 drops: 1 grant, 1 denial, 1 other.
+    # Every definition counted per case (the last decision of each case): cases 1, 2, 6 grant,
+    # 7 deny, 3 other.
+    cases = _ask(hand_made, unit="cases")
+    assert (cases["merits"], cases["eoir_completion"]) == ((3, 4), (3, 5))
+    assert any("no longer" in n for n in asylum(
+        AsylumQuestion(nationality="RU", unit="cases"), home=hand_made).notes)
+    # Every decision: 3 grants of 6 grants and denials.
+    assert _ask(hand_made, unit="decisions")["merits"] == (3, 6)
+    # Without riders case 2 (active rider) drops; case 5 (severed) is not a rider.
     no_riders = _ask(hand_made, rider=False)
-    assert (no_riders["merits"], no_riders["eoir_completion"]) == ((1, 2), (1, 3))
-    # Since 2022-06-01 (after case 1's denial): grants 2, other 1.
-    since = _ask(hand_made, since=date(2022, 6, 1))
-    assert since["merits"] == (2, 2) and since["other_share"] == (1, 3)
+    assert (no_riders["merits"], no_riders["eoir_completion"]) == ((2, 4), (0, 4))
+    assert _ask(hand_made, rider=True)["merits"] == (1, 1)
     by_year = asylum(AsylumQuestion(nationality="RU", by=("fiscal_year",),
                                     definitions=("merits",)), home=hand_made).table.to_pylist()
     assert [(r["fiscal_year"], r["numerator"], r["n"]) for r in by_year] == \
-        [(2022, 0, 1), (2023, 2, 2)]
-    # Filed in FY2022 (2021-10-01 to 2022-09-30), whenever decided: case 2's grant and case
-    # 3's withdrawal (case 1 filed in FY2021).
+        [(2022, 0, 1), (2023, 3, 4)]
+    # Filed in FY2022 (2021-10-01 to 2022-09-30), whenever decided: cases 2, 3, 6, 7.
     filed = _ask(hand_made, fiscal_year=2022, date_basis="filing")
-    assert filed["merits"] == (1, 1) and filed["eoir_completion"] == (1, 2)
+    assert filed["merits"] == (2, 3) and filed["eoir_completion"] == (1, 4)
+
+
+def test_asylum_type_reads_who_started_the_clock(hand_made):
+    # I (affirmative): case 2 only. E (defensive): cases 1, 5, 6, 7. J and blank (cases 3
+    # and 4) are unknown, on neither side.
+    assert _ask(hand_made, asylum_type="affirmative")["merits"] == (1, 1)
+    assert _ask(hand_made, asylum_type="defensive")["merits"] == (2, 4)
+    unknown = _ask(hand_made, asylum_type="unknown")
+    assert unknown["merits"] == (0, 0) and unknown["eoir_completion"] == (0, 1)
 
 
 def test_custody_and_representation_come_from_their_own_tables(hand_made):
-    # Ever detained: only case 3 (custody history), whose one decision is "other".
+    # Held: only case 3 (custody D), whose one decision is "other"; case 5's only custody
+    # record is N (never detained).
     assert _ask(hand_made, ever_detained=True)["eoir_completion"] == (0, 1)
-    # Counsel (ALIEN) only in case 1; the INS row of case 2 is the government's attorney.
-    assert _ask(hand_made, represented=True)["merits"] == (1, 2)
-    assert _ask(hand_made, represented=False)["merits"] == (1, 1)
-    # Case 1's counsel came after its first hearing: nobody was represented at it.
+    assert _ask(hand_made, ever_detained=False)["eoir_completion"] == (1, 4)
+    # Court counsel for the noncitizen: cases 1 and 6 (case 6's row has no date). Case 2's
+    # rows are a government attorney and Board-level counsel: not represented in court.
+    assert _ask(hand_made, represented=True)["merits"] == (2, 3)
+    assert _ask(hand_made, represented=False)["merits"] == (1, 2)
+    # Case 1's counsel came after its first hearing, case 6's has no date: nobody counts as
+    # represented at the first hearing.
     at_first = _ask(hand_made, represented=True, represented_at="first_hearing")
     assert at_first["merits"] == (0, 0)
-    # At decision: case 1's 2023 grant (counsel since 2022-06-01) but not its 2022 denial.
+    # At decision: case 1's 2023 grant (counsel since 2022-06-01) only.
     rows = asylum(AsylumQuestion(by=("represented_at_decision",), definitions=("merits",)),
                   home=hand_made).table.to_pylist()
     assert [(r["represented_at_decision"], r["numerator"], r["n"]) for r in rows] == \
-        [(False, 1, 2), (True, 1, 1)]
+        [(False, 2, 4), (True, 1, 1)]
 
 
 def test_cohorts_and_backlog_follow_each_application(hand_made):
-    # Four applications (case 1's counts once). As of 2023-06-30: granted 2 (case 1 on
-    # 2023-03-01, case 2), other 1 (case 3), pending 1 (case 4).
+    # Seven applications (case 1's, 6's and 7's count once each, by their latest record). As
+    # of 2023-06-30: granted 3 (cases 1, 2, 6), denied 1 (case 7), other 1 (case 3), closed
+    # without decision 1 (case 5), pending 1 (case 4).
     table, provenance = cohort(ApplicationQuestion(nationality="RU"), as_of=date(2023, 6, 30),
                                home=hand_made)
     shares = {r["outcome"]: (r["applications"], r["n"]) for r in table.to_pylist()}
-    assert shares == {"grant": (2, 4), "deny": (0, 4), "other": (1, 4), "pending": (1, 4)}
+    assert shares == {"grant": (3, 7), "deny": (1, 7), "other": (1, 7),
+                      "closed_without_decision": (1, 7), "pending": (1, 7)}
     assert provenance["options"]["as_of"] == date(2023, 6, 30)
-    # As of 2023-02-01 only case 3's withdrawal (2023-01-10) is decided; case 4 filed later
-    # than 2022-01-01 falls out of a cohort filed up to then.
+    # Filed up to 2022-01-31 (cases 1, 2, 3), as of 2023-02-01: only case 3's withdrawal
+    # (2023-01-10) is decided.
     table, _ = cohort(ApplicationQuestion(until=date(2022, 1, 31)), as_of=date(2023, 2, 1),
                       home=hand_made)
     shares = {r["outcome"]: r["applications"] for r in table.to_pylist()}
-    assert shares == {"grant": 0, "deny": 0, "other": 1, "pending": 2}
+    assert shares == {"grant": 0, "deny": 0, "other": 1, "closed_without_decision": 0,
+                      "pending": 2}
     # A slice with no applications (found by bench/api.py: it used to fail) is all zeros.
     table, _ = cohort(ApplicationQuestion(nationality="ZZ"), as_of=date(2023, 6, 30),
                       home=hand_made)
     assert [(r["applications"], r["n"], r["share"]) for r in table.to_pylist()] == \
-        [(0, 0, None)] * 4
-    # Pending on 2021-12-31: cases 1 and 2 had filed; on 2023-02-01: cases 1, 2 and 4 (case
-    # 1's application was decided again only on 2023-03-01).
-    for at, expected in ((date(2021, 12, 31), 2), (date(2023, 2, 1), 3)):
+        [(0, 0, None)] * 5
+    # Pending on 2021-12-31: cases 1 and 2 had filed. On 2023-02-01: cases 1, 2, 4, 6 and 7
+    # (decided later); case 3 was decided and case 5 closed without decision before.
+    for at, expected in ((date(2021, 12, 31), 2), (date(2023, 2, 1), 5)):
         table, _ = backlog(ApplicationQuestion(), at=at, home=hand_made)
         assert table.to_pylist() == [{"pending_applications": expected,
                                       "pending_cases": expected}]
@@ -239,7 +267,7 @@ def test_answers_carry_provenance_in_the_arrow_table_and_the_cli(hand_made, cli)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert {r["outcome"]: r["applications"] for r in payload["rows"]} == \
-        {"grant": 2, "deny": 0, "other": 1, "pending": 1}
+        {"grant": 3, "deny": 1, "other": 1, "closed_without_decision": 1, "pending": 1}
     assert payload["provenance"]["metric"] == "cohort"
     backlog_rows = json.loads(cli("backlog", "--at", "2021-12-31", "--format", "json").stdout)
     assert backlog_rows["rows"] == [{"pending_applications": 2, "pending_cases": 2}]

@@ -30,7 +30,13 @@ QUESTIONS = [
     AsylumQuestion(by=("custody", "fiscal_year")),
     AsylumQuestion(by=("court",), unit="cases", rider=False,
                    definitions=("merits", "eoir_completion")),
-    AsylumQuestion(by=("represented", "affirmative", "rider"), definitions=("merits",)),
+    AsylumQuestion(by=("represented", "asylum_type", "rider"), definitions=("merits",)),
+    # The publishers' methods: TRAC's one decision per case and year, EOIR's initial
+    # completions, on the published cells and by nationality and year.
+    AsylumQuestion(nationality="RU", definitions=("merits", "eoir_completion"),
+                   by=("fiscal_year",)),
+    AsylumQuestion(by=("nationality", "fiscal_year"), since=date(2018, 10, 1),
+                   definitions=("merits", "eoir_completion")),
     AsylumQuestion(by=("ever_detained", "represented_at_first_hearing"), unit="applications",
                    date_basis="filing", since=date(2019, 10, 1),
                    definitions=("protection", "allowed_to_stay", "removal_order")),
@@ -41,7 +47,9 @@ QUESTIONS = [
 def lake(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("engines")
     write_eoir_release(root / "release", 6000, seed=8,
-                       planted=[PlantedCell("RU", 2023, 85, 15)])
+                       planted=[PlantedCell("RU", 2023, 85, 15),
+                                PlantedCell("RU", 2021, 155, 26, 97, method="eoir"),
+                                PlantedCell("RU", 2024, 300, 52, method="trac")])
     ingest_eoir(root / "home", str(root / "release"))
     return root / "home"
 
@@ -57,13 +65,18 @@ def test_duckdb_and_spark_agree(lake, question):
 
     assert rows(on_duckdb) == rows(on_spark)
     assert len(rows(on_duckdb)) > 0
+    if question.nationality == "RU" and question.by == ("fiscal_year",):
+        cells = {(r["fiscal_year"], r["definition"]): (r["numerator"], r["n"])
+                 for r in on_spark.table.to_pylist()}
+        assert cells[(2021, "eoir_completion")] == (155, 278)
+        assert cells[(2024, "merits")] == (300, 352)
 
 
 def test_application_metrics_agree(lake):
     for metric, question in ((filings, ApplicationQuestion(by=("nationality",))),
                              (time_to_decision, ApplicationQuestion(by=("custody",))),
                              (functools.partial(cohort, as_of=date(2022, 9, 30)),
-                              ApplicationQuestion(by=("affirmative",), fiscal_year=2021)),
+                              ApplicationQuestion(by=("asylum_type",), fiscal_year=2021)),
                              (functools.partial(backlog, at=date(2021, 3, 31)),
                               ApplicationQuestion(by=("court",)))):
         on_duckdb, _ = metric(question, home=lake, engine="duckdb")

@@ -14,7 +14,9 @@ from immtrack.docs import (
     _commands,
     render_claim_schema,
     render_cli_reference,
+    render_court_decisions,
     render_data_dictionary,
+    render_generator_rates,
 )
 from immtrack.schema.fields import FIELDS
 from immtrack.schema.series import ENCOUNTER_SERIES
@@ -25,6 +27,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_data_dictionary_is_current():
     assert (ROOT / "docs/data-dictionary.md").read_text() == render_data_dictionary(), \
+        "run `make docs`"
+
+
+def test_the_court_decision_and_generator_pages_are_current():
+    assert (ROOT / "docs/court-decisions.md").read_text() == render_court_decisions(), \
+        "run `make docs`"
+    assert (ROOT / "docs/eoir-generator-rates.md").read_text() == render_generator_rates(), \
         "run `make docs`"
 
 

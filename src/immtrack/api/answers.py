@@ -86,7 +86,8 @@ def application_answer(home: Path, metric: str, *, options: dict | None = None,
     def compute() -> Answer:
         question = ApplicationQuestion(**{**params, "by": tuple(params.get("by") or ())})
         table, provenance = APPLICATION_METRICS[metric](question, home=home, **(options or {}))
-        return table, {"rows": table.to_pylist(), "provenance": provenance}
+        return table, {"rows": table.to_pylist(), "excluded": provenance.get("excluded", {}),
+                       "notes": provenance.get("notes", []), "provenance": provenance}
     return cached(home, metric, {**params, **(options or {})}, compute)
 
 

@@ -120,7 +120,8 @@ def api_asylum(request: Request, nationality: Code = None, court: Code = None,
                since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
                by: Annotated[list[str] | None, Query()] = None,
                definition: Annotated[list[str] | None, Query()] = None,
-               unit: Literal["decisions", "applications", "cases"] = "decisions",
+               unit: Literal["decisions", "applications", "cases", "case_fiscal_year",
+                             "initial_completions"] | None = None,
                format: Format = "json") -> Response:
     table, payload = answers.asylum_answer(
         request.app.state.home, **_slice(nationality, court, judge, custody, represented,
@@ -183,6 +184,16 @@ def api_detention_findings(request: Request, format: Format = "json") -> Respons
 def api_releases(request: Request, format: Format = "json") -> Response:
     table = releases_table(request.app.state.home)
     return table_response(table, {"rows": table.to_pylist()}, format, "releases")
+
+
+@router.get("/changes", summary="What each release changed: months added, revisions")
+def api_changes(request: Request, source: Annotated[Literal["cbp", "ice", "eoir"] | None,
+                                                    Query()] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Response:
+    from immtrack.update.changes import release_changes
+
+    changes = release_changes(request.app.state.home, source=source, limit=limit)
+    return JSONResponse({"changes": [c.to_dict() for c in changes]})
 
 
 # POST /api/check: the body is a claim file, as JSON or YAML; its schema is the claim file's.

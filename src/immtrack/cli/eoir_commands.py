@@ -95,17 +95,30 @@ def synth_eoir_command(
     zip_too: Annotated[bool, typer.Option(
         "--zip", help="Also write the release as a zip beside the folder.")] = False,
     clean: Annotated[bool, typer.Option(
-        "--clean", help="No planted defects (the real quirks are on by default).")] = False,
+        "--clean", help="No planted defects and no out-of-lookup codes (the real quirks are "
+                        "on by default).")] = False,
+    published_cells: Annotated[bool, typer.Option(
+        "--published-cells/--no-published-cells",
+        help="Plant EOIR's and TRAC's published Russian cells (FY2019, FY2021 initial "
+             "completions; FY2024 merits decisions), so each publisher's method must give "
+             "them back exactly.")] = True,
 ) -> None:
     """Generate an EOIR case-data release in the exact real format (invented records).
 
     Tab-delimited Latin-1 `.csv` tables with EOIR's file names and header spelling, CRLF line
-    ends, SQL Server text datetimes, a Lookup/ folder, and the real quirks at realistic rates
-    (NUL bytes, stray quotes, extra tabs, short rows, 1900 dates, junk codes). Keys and dates
-    agree across tables; outcomes depend on nationality, court, custody and representation.
-    The manifest `immtrack-synthetic.json` lists every planted defect with its line.
+    ends, SQL Server text datetimes, the real Lookup/ folder, and the real quirks at realistic
+    rates (NUL bytes, stray quotes, extra tabs, 1900 dates, codes outside the lookups). Every
+    coded column follows the real release's value shares and every structure its real rate
+    (remands, reopenings, changes of venue, second decisions, severed riders, custody N/D/R,
+    blank decisions in completed proceedings): `immtrack synth eoir-compare DIR` shows how
+    close. Volumes and outcomes follow EOIR's and TRAC's published tables. The manifest
+    `immtrack-synthetic.json` lists every planted defect with its line and every planted cell.
 
-    Example: immtrack synth eoir --cases 100000 --out /tmp/release --seed 1
+    Examples:
+
+        immtrack synth eoir --cases 100000 --out /tmp/release --seed 1
+
+        immtrack synth eoir --cases 20000 --out /tmp/r --seed 7 && immtrack ingest eoir --from /tmp/r && immtrack asylum --nationality RU --fy 2021 --definition eoir_completion
     """
     from immtrack.synth.eoir import DefectPlan, write_eoir_release
 
@@ -115,11 +128,61 @@ def synth_eoir_command(
         manifest = write_eoir_release(
             out, cases, seed, release_date=date.fromisoformat(release_date),
             defects=DefectPlan.none() if clean else None, zip_too=zip_too,
+            planted=None if published_cells else [],
             progress=lambda done, total: progress.update(task, completed=done))
     rows = [{"file": name, "rows": count} for name, count in manifest.rows.items()]
+    planted = [f"{c['method']} {c['nationality']} FY{c['fiscal_year']}: {c['grants']} "
+               f"grants, {c['denials']} denials, {c['others']} other"
+               for c in manifest.planted]
     emit(pa.Table.from_pylist(rows), Format.table, title=f"Generated release in {out}",
          notes=[f"{len(manifest.defects)} planted defects listed in "
-                f"{out / 'immtrack-synthetic.json'}.", "Invented records; real format."])
+                f"{out / 'immtrack-synthetic.json'}.",
+                *(["Planted cells: " + "; ".join(planted)] if planted else []),
+                "Invented records; real format, codes and rates."])
+
+
+@synth_app.command("eoir-compare")
+@friendly_errors
+def synth_eoir_compare_command(
+    folder: Annotated[Path, typer.Argument(help="A release folder (generated or real).")],
+    fmt: FormatOption = Format.table,
+) -> None:
+    """How much a release looks like the real one: each coded column's shares beside the real
+    release's, and the structural rates beside their real figures.
+
+    Real figures: the Deportation Data Project's value frequencies and missingness of the real
+    June 2026 release, and the structural rates in schema/data/eoir_structure.csv (each with its
+    source). A column passes when its largest gap is under 2 percentage points; a structural
+    rate when it is within 20% of the real one. Exit 0 when everything passes, 1 otherwise.
+
+    Example: immtrack synth eoir --cases 200000 --out /tmp/r && immtrack synth eoir-compare /tmp/r
+    """
+    from immtrack.synth.eoir_compare import realism_report
+
+    if not (folder / "A_TblCase.csv").is_file():
+        raise typer.BadParameter(f"{folder} holds no A_TblCase.csv: not an EOIR release folder")
+    report = realism_report(folder)
+    rows = [{"table": c["table"], "column": c["column"], "value": v["value"],
+             "generated_pct": round(100 * v["generated"], 2),
+             "real_pct": round(100 * v["real"], 2), "gap_pp": round(v["gap_pp"], 2)}
+            for c in report["columns"] for v in c["values"]]
+    summary = [{"check": f"{c['table']}.{c['column']}",
+                "largest_gap": round(c["largest_gap_pp"], 2),
+                "limit": report["share_tolerance_pp"], "unit": "pp", "passes": c["passes"]}
+               for c in report["columns"]] + [
+        {"check": r["rate"], "largest_gap": round(100 * r["relative_gap"], 1),
+         "limit": 100 * report["structure_tolerance"], "unit": "% of real",
+         "passes": r["passes"]} for r in report["structure"]]
+    if fmt is Format.json:
+        emit(pa.Table.from_pylist(rows), fmt, payload=report, title="Realism report")
+    elif fmt is Format.csv:
+        emit(pa.Table.from_pylist(rows), fmt, title="Realism report")
+    else:
+        emit(pa.Table.from_pylist(summary), fmt, title=f"Generated beside real: {folder}",
+             notes=["Gaps per value: --format csv or json.",
+                    "Everything passes." if report["passes"] else "Some checks fail."])
+    if not report["passes"]:
+        raise typer.Exit(1)
 
 
 @synth_app.command("cbp")

@@ -27,7 +27,7 @@ app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="markdown", pretty_exceptions_enable=False,
     add_completion=False,
     epilog="Exit codes: 0 done, 1 unusable file or failed download, 2 bad question or option, "
-           "3 no lake or lake busy.",
+           "3 no lake or lake busy, 4 (update) nothing new.",
 )
 ingest_app = typer.Typer(
     help="Read a public release into the lake, one source at a time (cbp, eoir); every row is "
@@ -90,7 +90,31 @@ def split_list(values: list[str] | None) -> tuple[str, ...]:
                  if part.strip())
 
 
+# Commands whose own module is all they need: `immtrack update` run from a timer should not
+# spend a second importing the query engines (ibis, DuckDB) when nothing is new.
+LIGHT_COMMANDS = {"update": "update_commands", "publications": "update_commands"}
+
+
+def _invoked_command(argv: list[str]) -> str | None:
+    """The subcommand of an `immtrack ...` command line (None under other programs, such as
+    pytest driving the app in-process)."""
+    if not argv or Path(argv[0]).name not in ("immtrack", "__main__.py"):
+        return None
+    words = iter(argv[1:])
+    for word in words:
+        if word == "--home":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def register_commands() -> None:
+    import sys
+
+    if (light := LIGHT_COMMANDS.get(_invoked_command(sys.argv) or "")) is not None:
+        __import__(f"immtrack.cli.{light}")
+        return
     from immtrack.cli import (  # noqa: F401
         asylum_commands,
         catalog_commands,
@@ -100,6 +124,7 @@ def register_commands() -> None:
         encounter_commands,
         eoir_commands,
         serve_command,
+        update_commands,
     )
 
 

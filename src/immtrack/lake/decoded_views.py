@@ -9,14 +9,14 @@ not_final) from schema.eoir.APPLICATION_DECISIONS, the classes the asylum metric
 
 from __future__ import annotations
 
-from immtrack.schema.eoir import APPLICATION_DECISIONS, EOIR_TABLES, LOOKUPS
+from immtrack.schema.eoir import APPLICATION_DECISIONS, EOIR_TABLES, LOOKUPS, qualifier_match
 
 
-def _decodes_by_table() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-    decodes: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+def _decodes_by_table() -> dict[str, list[tuple[str, tuple[str, ...], str]]]:
+    decodes: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
     for lookup in LOOKUPS.values():
-        for table, columns in lookup.decodes:
-            decodes.setdefault(table, []).append((lookup.name, columns))
+        for table, columns, kind in lookup.decodes:
+            decodes.setdefault(table, []).append((lookup.name, columns, kind))
     return decodes
 
 
@@ -33,11 +33,12 @@ def decoded_view_sql(schema: str = "main") -> list[str]:
     for table, decodes in _decodes_by_table().items():
         lake_table = EOIR_TABLES[table].lake_table
         labels, joins = [], []
-        for index, (lookup, columns) in enumerate(decodes):
+        for index, (lookup, columns, kind) in enumerate(decodes):
             alias = f"l{index}"
             on = f'{alias}.lookup_name = \'{lookup}\' AND {alias}.code = t."{columns[-1]}"'
             if len(columns) > 1:
-                on += f' AND {alias}.code_qualifier = t."{columns[0]}"'
+                on += " AND " + qualifier_match(f"{alias}.code_qualifier", f't."{columns[0]}"',
+                                                kind)
             joins.append(f"LEFT JOIN {lookups} {alias} ON {on}")
             labels.append(f'{alias}.description AS "{columns[-1]}_label"')
         if table == "tbl_Court_Appln":

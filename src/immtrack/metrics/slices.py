@@ -17,7 +17,8 @@ from immtrack.errors import QueryError
 
 # Filter name -> column; the same names are breakdowns (`by`).
 EQUALITY_FILTERS = ("nationality", "court", "hearing_location", "judge", "custody",
-                    "case_type", "ever_detained", "affirmative", "rider")
+                    "case_type", "ever_detained", "asylum_type", "rider")
+ASYLUM_TYPE_VALUES = ("affirmative", "defensive", "unknown")
 REPRESENTATION = {"ever": "represented", "first_hearing": "represented_at_first_hearing",
                   "decision": "represented_at_decision"}
 DATE_BASES = {"decision": ("decision_date", "decision_fy"), "filing": ("filed_date", "filed_fy")}
@@ -34,7 +35,7 @@ class Slice:
     custody: str | None = None
     case_type: str | None = None
     ever_detained: bool | None = None
-    affirmative: bool | None = None
+    asylum_type: str | None = None  # affirmative, defensive or unknown (C_ASY_TYPE)
     rider: bool | None = None
     represented: bool | None = None
     represented_at: str = "ever"  # ever, first_hearing or decision
@@ -50,6 +51,8 @@ def apply_slice(table: ibis.Table, question, date_basis: str) -> ibis.Table:
     """`table` filtered by the Slice fields of `question` (any dataclass holding them)."""
     if question.represented_at not in REPRESENTATION:
         raise QueryError(f"represented_at must be one of {', '.join(REPRESENTATION)}")
+    if question.asylum_type is not None and question.asylum_type not in ASYLUM_TYPE_VALUES:
+        raise QueryError(f"asylum type must be one of {', '.join(ASYLUM_TYPE_VALUES)}")
     if date_basis not in DATE_BASES:
         raise QueryError(f"date basis must be one of {', '.join(DATE_BASES)}")
     day, fiscal_year = DATE_BASES[date_basis]

@@ -89,41 +89,61 @@ EOIR_TABLES = _load_tables()
 
 @dataclass(frozen=True)
 class Lookup:
-    """A lookup file of the release: which columns hold the code(s) and the description."""
+    """A lookup file of the release: which columns hold the code(s) and the description.
+
+    `decodes` lists (table, columns, kind): the columns a lookup decodes, the last one the
+    code, any before it qualifiers. `kind_column` names a column that says which kind of
+    code a row is (the court-decision lookup's strDecType: C court decision, O other
+    completion); a decode with a kind matches only rows of that kind."""
 
     name: str
     code_columns: tuple[str, ...]
     description_column: str
-    decodes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (table, columns it decodes)
+    decodes: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    kind_column: str | None = None
+
+    def qualifier(self, qualifiers: list[str], kind: str | None) -> str | None:
+        """The stored code_qualifier: qualifier values, then the kind, space-separated."""
+        parts = [*qualifiers, *([kind] if kind else [])]
+        return " ".join(parts) if parts else None
 
 
 LOOKUPS = {lookup.name: lookup for lookup in (
     Lookup("tblLookupNationality", ("NAT_CODE",), "NAT_NAME",
-           (("A_TblCase", ("NAT",)), ("B_TblProceeding", ("NAT",)))),
+           (("A_TblCase", ("NAT",), ""), ("B_TblProceeding", ("NAT",), ""))),
     Lookup("tblLookupBaseCity", ("BASE_CITY_CODE",), "BASE_CITY_NAME",
-           (("B_TblProceeding", ("BASE_CITY_CODE",)),)),
+           (("B_TblProceeding", ("BASE_CITY_CODE",), ""),)),
     Lookup("tblLookupHloc", ("HEARING_LOC_CODE",), "HEARING_LOC_NAME",
-           (("B_TblProceeding", ("HEARING_LOC_CODE",)),)),
+           (("B_TblProceeding", ("HEARING_LOC_CODE",), ""),)),
     Lookup("tblLookupJudge", ("JUDGE_CODE",), "JUDGE_NAME",
-           (("B_TblProceeding", ("IJ_CODE",)),)),
+           (("B_TblProceeding", ("IJ_CODE",), ""),)),
     Lookup("tblLookupCaseType", ("strCode",), "strDescription",
-           (("A_TblCase", ("CASE_TYPE",)), ("B_TblProceeding", ("CASE_TYPE",)))),
+           (("A_TblCase", ("CASE_TYPE",), ""), ("B_TblProceeding", ("CASE_TYPE",), ""))),
     Lookup("tblLookupCustodyStatus", ("strCode",), "strDescription",
-           (("A_TblCase", ("CUSTODY",)), ("B_TblProceeding", ("CUSTODY",)))),
+           (("A_TblCase", ("CUSTODY",), ""), ("B_TblProceeding", ("CUSTODY",), ""))),
     Lookup("tblLanguage", ("strCode",), "strDescription",
-           (("A_TblCase", ("LANG",)), ("B_TblProceeding", ("LANG",)))),
+           (("A_TblCase", ("LANG",), ""), ("B_TblProceeding", ("LANG",), ""))),
     Lookup("tblLookUp_Appln", ("strcode",), "strdescription",
-           (("tbl_Court_Appln", ("APPL_CODE",)),)),
+           (("tbl_Court_Appln", ("APPL_CODE",), ""),)),
     Lookup("tblLookupCourtAppDecisions", ("strCode",), "strDescription",
-           (("tbl_Court_Appln", ("APPL_DEC",)),)),
+           (("tbl_Court_Appln", ("APPL_DEC",), ""),)),
     Lookup("tblLookupCourtDecision", ("strCaseType", "strDecCode"), "strDecDescription",
-           (("B_TblProceeding", ("CASE_TYPE", "DEC_CODE")),
-            ("B_TblProceeding", ("CASE_TYPE", "OTHER_COMP")))),
+           (("B_TblProceeding", ("CASE_TYPE", "DEC_CODE"), "C"),
+            ("B_TblProceeding", ("CASE_TYPE", "OTHER_COMP"), "O")),
+           kind_column="strDecType"),
     Lookup("tbllookupSchedule_Type", ("strCode",), "strDescription",
-           (("tbl_schedule", ("SCHEDULE_TYPE",)),)),
+           (("tbl_schedule", ("SCHEDULE_TYPE",), ""),)),
     Lookup("tbllookupCharges", ("strCode",), "strCodeDescription",
-           (("B_TblProceedCharges", ("CHARGE",)),)),
+           (("B_TblProceedCharges", ("CHARGE",), ""),)),
 )}
+
+
+def qualifier_match(stored: str, qualifier: str, kind: str) -> str:
+    """SQL that matches a lookup row's stored qualifier: the qualifier and the kind
+    ("RMV C"), or the qualifier alone when the release's lookup has no kind column."""
+    if not kind:
+        return f"{stored} = {qualifier}"
+    return f"{stored} IN ({qualifier} || ' {kind}', {qualifier})"
 
 
 @dataclass(frozen=True)
@@ -156,22 +176,96 @@ APPLICATION_DECISIONS = {d.code: d for d in (
 )}
 
 CUSTODY_CODES = {"N": "Never detained", "D": "Detained", "R": "Released"}
+# Custody that means the person was held: D detained, R released (after detention). N means
+# EOIR records the person as never detained (71% of real tbl_CustodyHistory rows).
+HELD_CUSTODY = ("D", "R")
 
-# What a proceeding's court decision (B_TblProceeding DEC_CODE, read with its CASE_TYPE) means for
-# the person, for the proceedings that can end in removal: relief (allowed to stay with relief),
-# terminated (the case ends without an order: also allowed to stay), removal, voluntary
-# departure, or other. Letters follow EOIR's tblDecCode and court-decision lookups; EOIR
-# publishes no official grouping, so this one is ours (docs/metrics.md) and decisions of other
-# case types stay unclassified.
-_REMOVAL_DECISIONS = {"X": "removal", "V": "voluntary_departure", "R": "relief",
-                      "G": "relief", "C": "relief", "Z": "relief", "Q": "relief",
-                      "T": "terminated", "U": "terminated", "I": "terminated",
-                      "A": "other", "W": "other", "O": "other"}
-COURT_OUTCOMES = {
-    **{("RMV", code): kind for code, kind in (_REMOVAL_DECISIONS | {"E": "relief"}).items()},
-    **{("DEP", code): kind for code, kind in (_REMOVAL_DECISIONS | {"D": "removal"}).items()},
-    **{("EXC", code): kind for code, kind in (_REMOVAL_DECISIONS | {"E": "removal"}).items()},
+# Who started the asylum clock (A_TblCase.C_ASY_TYPE; EOIR's column definition: "whether the
+# clock was started by Department of Homeland Security or the Executive Office for
+# Immigration Review"): I = DHS, an affirmative claim referred by the asylum office; E = EOIR,
+# a defensive claim made in court. Other values (J occurs) and blanks are unknown, never one
+# side (the Deportation Data Project's eoir_case_joins.R recodes the same way).
+ASYLUM_TYPES = {"I": "affirmative", "E": "defensive"}
+
+# Which table's NAT a case's nationality comes from: the proceeding's (B_TblProceeding.NAT,
+# the nationality recorded where the decision was made), the case's (A_TblCase.NAT) when the
+# proceeding's is blank. One named choice for every metric and every recount.
+NATIONALITY_SOURCE = "B_TblProceeding.NAT, else A_TblCase.NAT"
+
+# Counsel counted as representation: attorneys for the noncitizen (STRATTYTYPE ALIEN) at the
+# immigration court (STRATTYLEVEL COURT). BOARD rows are appeals; INS rows are DHS attorneys.
+# A court counsel row without an E_28_DATE counts as representation "ever" but not at a date
+# (first hearing, decision): when it began is unknown.
+COUNSEL = {"STRATTYTYPE": "ALIEN", "STRATTYLEVEL": "COURT"}
+
+@dataclass(frozen=True)
+class CourtDecision:
+    """One row of EOIR's court-decision lookup with the outcome class immtrack counts."""
+
+    case_type: str
+    decision_type: str  # C: court decision (DEC_CODE), O: other completion (OTHER_COMP)
+    code: str
+    description: str
+    outcome_class: str
+    source: str
+
+
+def _load_court_decisions() -> dict[tuple[str, str, str], CourtDecision]:
+    with files("immtrack.schema").joinpath("data/eoir_court_decisions.csv").open(
+            newline="", encoding="utf-8") as stream:
+        return {(r["case_type"], r["decision_type"], r["code"]): CourtDecision(
+            r["case_type"], r["decision_type"], r["code"], r["description"],
+            r["outcome_class"], r["source"]) for r in csv.DictReader(stream)}
+
+
+# EOIR's court-decision lookup keyed by (case type, decision type, code): what a proceeding's
+# DEC_CODE (type C) or OTHER_COMP (type O) means for the person, read with its CASE_TYPE.
+# Derived by scripts/derive_eoir_registry.py; docs/metrics.md gives the reasoning per class.
+# A pair the lookup does not list is "unclassified" and counted.
+COURT_DECISIONS = _load_court_decisions()
+COURT_OUTCOME_CLASSES = {
+    "relief": "Relief granted: asylum, withholding, cancellation, adjustment, admitted, "
+              "status kept (allowed to stay).",
+    "terminated": "Case terminated or dismissed (allowed to stay, without a removal order).",
+    "removal": "Removal, deportation or exclusion order.",
+    "removal_with_protection": "Removal order with withholding of removal or CAT protection "
+                               "granted: removal to the feared country is barred.",
+    "voluntary_departure": "Voluntary departure granted (the person leaves).",
+    "withdrawn_admission": "Application for admission withdrawn (the person leaves).",
+    "denied": "Application denied in an asylum-only or withholding-only case (the DHS "
+              "removal order stands).",
+    "rescinded": "Adjustment of status rescinded.",
+    "dhs_affirmed": "Credible, reasonable fear or claimed status review: DHS's decision "
+                    "affirmed.",
+    "dhs_vacated": "Credible, reasonable fear or claimed status review: DHS's decision "
+                   "vacated (the claim goes on).",
+    "withdrawn": "Withdrawn.", "abandoned": "Abandoned.",
+    "admin_closure": "Administratively closed (may be recalendared), including TPS and "
+                     "prosecutorial discretion closures.",
+    "transfer": "Change of venue, transfer, or jurisdiction transferred to the Board: the "
+                "case goes on elsewhere (not a completion).",
+    "bond": "Zero bond (a bond decision).",
+    "other": "Other completion.",
+    "unclassified": "A (case type, code) pair EOIR's lookup does not list.",
 }
 ALLOWED_TO_STAY = ("relief", "terminated")
+REMOVAL_ORDERS = ("removal", "removal_with_protection")
+# Not a completion of the case: it continues in another proceeding (EOIR counted these as
+# completions before FY2013, per DOJ OIG report I-2013-001; we do not).
+NOT_COMPLETIONS = ("transfer",)
+# EOIR's Asylum Decision Rates cover "completed removal, deportation, exclusion, and
+# asylum-only proceedings" (footnote 2 of the tables, FY2018-FY2021).
+EOIR_RATE_CASE_TYPES = ("RMV", "DEP", "EXC", "AOC")
+
+
+def _lookup_codes(name: str) -> tuple[str, ...]:
+    with files("immtrack.schema").joinpath("data/eoir_lookups.csv").open(
+            newline="", encoding="utf-8") as stream:
+        return tuple(r["code"] for r in csv.DictReader(stream) if r["lookup"] == name)
+
+
+# Application codes EOIR's tblLookUp_Appln lists: a row with any other APPL_CODE (N, ????,
+# dates occur in 0.45% of real rows) is left out of every count and counted as left out.
+APPLICATION_CODES = _lookup_codes("tblLookUp_Appln")
 ASYLUM_APPLICATION_CODES = {"ASYL": "Asylum", "ASYW": "Withholding of removal (INA 241(b)(3))",
                             "WCAT": "Withholding under the Convention Against Torture"}

@@ -106,10 +106,13 @@ ASYLUM_DECISION_FIELDS = _fields(
     Field("application_id", pa.int64(), "EOIR IDNPROCEEDINGAPPLN of the asylum application."),
     Field("decision_code", pa.string(), "EOIR application decision code (APPL_DEC)."),
     Field("outcome", pa.string(),
-          "grant (G, F, C, I, P), deny (D), other (L, A, W, M, O) or not_final (S, T, R)."),
+          "grant (G, F, C, I, P), deny (D), other (L, A, W, M, O), not_final (S, T, R), or "
+          "unknown_code (a code EOIR's lookup does not list: left out of counts)."),
     Field("decision_date", pa.date32(), "Completion date of the deciding proceeding."),
     Field("decision_fy", pa.int32(), "Fiscal year of the decision date (October to September)."),
-    Field("nationality", pa.string(), "EOIR nationality code of the proceeding (RU, UE, MX)."),
+    Field("nationality", pa.string(),
+          "EOIR nationality code (RU, UE, MX): the proceeding's NAT, else the case's "
+          "(schema.eoir.NATIONALITY_SOURCE)."),
     Field("court", pa.string(), "Base city code of the immigration court."),
     Field("hearing_location", pa.string(),
           "Hearing location code: where the respondent appeared (may differ from the court)."),
@@ -117,35 +120,60 @@ ASYLUM_DECISION_FIELDS = _fields(
     Field("case_type", pa.string(), "EOIR case type (RMV removal, AOC asylum only...)."),
     Field("custody", pa.string(),
           "Custody at the proceeding: N never detained, D detained, R released."),
-    Field("affirmative", pa.bool_(),
-          "True when the asylum claim was referred by USCIS (A_TblCase C_ASY_TYPE 'E')."),
+    Field("asylum_type", pa.string(),
+          "Who started the asylum clock (A_TblCase C_ASY_TYPE): affirmative (I: DHS, a claim "
+          "referred by the asylum office), defensive (E: EOIR, a claim made in court), or "
+          "unknown (blank, J or any other value)."),
     Field("ever_detained", pa.bool_(),
-          "True when the case has a custody-history row (tbl_CustodyHistory) or a proceeding "
-          "held detained (D) or released (R)."),
+          "True when a custody record (tbl_CustodyHistory) or a proceeding shows the person "
+          "detained (D) or released from detention (R); N records mean never detained."),
     Field("represented", pa.bool_(),
-          "True when counsel for the noncitizen (tbl_RepsAssigned STRATTYTYPE ALIEN) ever "
-          "appeared in the case."),
+          "True when counsel for the noncitizen at the immigration court (tbl_RepsAssigned "
+          "STRATTYTYPE ALIEN, STRATTYLEVEL COURT; BOARD rows are appeals) appeared in the "
+          "case, with or without an E-28 date."),
     Field("represented_at_first_hearing", pa.bool_(),
-          "True when counsel's first appearance (E_28_DATE) is on or before the case's first "
-          "scheduled hearing (tbl_schedule ADJ_DATE)."),
+          "True when court counsel's first appearance (E_28_DATE) is on or before the case's "
+          "first scheduled hearing (tbl_schedule ADJ_DATE); counsel without a date is not "
+          "placed in time and does not count here."),
     Field("represented_at_decision", pa.bool_(),
           "True when counsel's first appearance is on or before the deciding proceeding's "
           "completion date."),
-    Field("rider", pa.bool_(), "True when the case rides on a family member's lead case."),
+    Field("rider", pa.bool_(),
+          "True when the case rides on a family member's lead case (tbl_Lead_Rider, active "
+          "links only: blnActive 0 is a severed rider, tried on its own)."),
+    Field("application_code_known", pa.bool_(),
+          "False for records whose APPL_CODE EOIR's lookup does not list (N, ????, dates): "
+          "kept only to count them as left out."),
+    Field("is_initial_completion", pa.bool_(),
+          "True when the deciding proceeding is the case's initial completion: its first "
+          "completed proceeding that is not a change of venue or transfer (EOIR's rate)."),
+    Field("in_eoir_rate_case_types", pa.bool_(),
+          "True for removal, deportation, exclusion and asylum-only proceedings, the case "
+          "types EOIR's Asylum Decision Rates cover."),
+    Field("court_decision_kind", pa.string(),
+          "C when the proceeding ended in a court decision (DEC_CODE), O in an other "
+          "completion (OTHER_COMP), null while pending."),
+    Field("status", pa.string(),
+          "decided (a final code and a completion date), closed_without_decision (the "
+          "proceeding was completed without a final asylum decision), pending (the "
+          "proceeding is not completed), or unknown_code."),
+    Field("closed_date", pa.date32(),
+          "Completion date of the proceeding that closed the application without a "
+          "decision; null otherwise."),
     Field("withholding_granted", pa.bool_(),
           "True when the deciding proceeding also granted withholding of removal (ASYW)."),
     Field("cat_granted", pa.bool_(),
           "True when the deciding proceeding granted protection under the Convention Against "
           "Torture (WCAT granted, or decision L)."),
     Field("court_outcome", pa.string(),
-          "The deciding proceeding's court decision (DEC_CODE read with CASE_TYPE): relief, "
-          "terminated, removal, voluntary_departure or other; null for other case types or no "
-          "decision."),
+          "What the deciding proceeding's DEC_CODE (or OTHER_COMP) means, read with its "
+          "CASE_TYPE through EOIR's court-decision lookup (schema.eoir.COURT_OUTCOME_CLASSES: "
+          "relief, terminated, removal, removal_with_protection, voluntary_departure, ...); "
+          "unclassified for pairs the lookup does not list."),
     Field("filed_date", pa.date32(), "Date the court received the application (APPL_RECD_DATE)."),
     Field("filed_fy", pa.int32(), "Fiscal year of the filing date (October to September)."),
     Field("is_pending", pa.bool_(),
-          "True when the application has no final decision (grant, deny or other) in this "
-          "release: pending, or only administratively closed or transferred."),
+          "True when the application's proceeding is not completed (status pending)."),
 )
 
 RELEASE_FIELDS = _fields(

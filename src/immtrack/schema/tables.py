@@ -89,15 +89,18 @@ _EOIR_DERIVED_TABLES = (
     Table(
         name="core_eoir__asylum_decisions",
         source="eoir",
-        description="One row per final decision on an asylum application in a completed "
-                    "proceeding, with every dimension the asylum metrics use; derived at ingest "
-                    "(metrics/asylum_tables.py, decisions_table).",
+        description="One row per decision record on an asylum application in a completed "
+                    "proceeding (and per decision record whose application code EOIR's lookup "
+                    "does not list, kept to be counted as left out), with every dimension the "
+                    "asylum metrics use; derived at ingest (metrics/asylum_tables.py, "
+                    "decisions_table).",
         fields=("case_id", "proceeding_id", "application_id", "decision_code", "outcome",
                 "decision_date", "decision_fy", "nationality", "court", "hearing_location",
-                "judge", "case_type", "custody", "ever_detained", "affirmative",
+                "judge", "case_type", "custody", "ever_detained", "asylum_type",
                 "represented", "represented_at_first_hearing", "represented_at_decision",
-                "rider", "filed_date", "filed_fy", "withholding_granted", "cat_granted",
-                "court_outcome", "release_id"),
+                "rider", "filed_date", "filed_fy", "application_code_known",
+                "is_initial_completion", "in_eoir_rate_case_types", "withholding_granted",
+                "cat_granted", "court_outcome", "court_decision_kind", "release_id"),
         current="newest_release",
         caveats=(_EOIR_CAVEAT,),
     ),
@@ -107,13 +110,15 @@ _EOIR_DERIVED_TABLES += (
     Table(
         name="core_eoir__asylum_applications",
         source="eoir",
-        description="One row per asylum application (APPL_CODE ASYL), decided or pending, with "
-                    "its filing date and, once decided, its decision; derived at ingest "
-                    "(metrics/asylum_tables.py, applications_table).",
-        fields=("case_id", "application_id", "decision_date", "outcome", "is_pending",
-                "nationality", "court", "hearing_location", "judge", "case_type", "custody",
-                "ever_detained", "affirmative", "represented", "represented_at_first_hearing",
-                "represented_at_decision", "rider", "filed_date", "filed_fy", "release_id"),
+        description="One row per asylum application (APPL_CODE ASYL: one case's filing of one "
+                    "date), with its status (decided, closed without decision, pending, "
+                    "unknown code), its filing date and, once decided or closed, the date; "
+                    "derived at ingest (metrics/asylum_tables.py, applications_table).",
+        fields=("case_id", "application_id", "status", "decision_date", "closed_date",
+                "outcome", "is_pending", "nationality", "court", "hearing_location", "judge",
+                "case_type", "custody", "ever_detained", "asylum_type", "represented",
+                "represented_at_first_hearing", "represented_at_decision", "rider",
+                "filed_date", "filed_fy", "application_code_known", "release_id"),
         current="newest_release",
         caveats=(_EOIR_CAVEAT,),
     ),

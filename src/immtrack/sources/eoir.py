@@ -27,7 +27,7 @@ import zipfile_deflate64  # noqa: F401  (teaches zipfile to read deflate64 membe
 from immtrack.checksums import sha256_of
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
-from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS
+from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS, qualifier_match
 from immtrack.sources import SYNTHETIC_MARKER
 from immtrack.sources.eoir_tables import FileScan, scan_file
 
@@ -142,7 +142,9 @@ def read_lookup(path: Path, name: str, log: QuarantineLog) -> tuple[list[dict], 
         value = {}
         if known:
             codes = [fields[position[c.casefold()]].strip() for c in layout.code_columns]
-            value = {"code": codes[-1], "code_qualifier": codes[0] if len(codes) > 1 else None,
+            kind_at = position.get((layout.kind_column or "").casefold())
+            kind = fields[kind_at].strip() if kind_at is not None else None
+            value = {"code": codes[-1], "code_qualifier": layout.qualifier(codes[:-1], kind),
                      "description": fields[position[layout.description_column.casefold()]]
                      .strip()}
         rows.append({"lookup_name": name, "code": value.get("code"),
@@ -159,15 +161,16 @@ def unknown_codes_sql(table_files: dict[str, list[str]], lookups_file: str) -> s
     check needs little memory however large the table."""
     parts = []
     for lookup in LOOKUPS.values():
-        for table, columns in lookup.decodes:
+        for table, columns, kind in lookup.decodes:
             paths = table_files.get(table)
             if not paths:
                 continue
             listing = ", ".join(f"'{p}'" for p in paths)
             keys = ", ".join(f'"{c}"' for c in columns)
             code, qualifier = f'"{columns[-1]}"', f'"{columns[0]}"' if len(columns) > 1 else None
-            match = "l.code = c.code" + (" AND l.code_qualifier = c.qualifier" if qualifier
-                                         else "")
+            match = "l.code = c.code"
+            if qualifier:
+                match += " AND " + qualifier_match("l.code_qualifier", "c.qualifier", kind)
             parts.append(
                 f"""SELECT '{table}' AS table_name, '{columns[-1]}' AS column_name, c.code,
                            sum(c.rows)::BIGINT AS rows

@@ -36,7 +36,13 @@ class DefectPlan:
 # BuzzFeed skipped 6 extra-tab rows of ~8M charges). Short rows are not a known EOIR quirk, so
 # they are only planted on purpose (DefectPlan.exact), to test the reader.
 DEFAULT_RATES = {"nul": 2e-5, "stray_quote": 5e-5, "extra_tab": 2e-6, "extra_tab_ambiguous":
-                 1e-6, "old_date": 1e-4, "junk_code": 1e-4}
+                 1e-6, "old_date": 1e-4, "junk_code": 1e-4,
+                 # Out-of-lookup codes at their real rates (the Deportation Data Project's
+                 # processing log of the June 2026 release): 0.10% of APPL_DEC, 0.45% of
+                 # APPL_CODE values, such as N, ???? and dates.
+                 "junk_decision": 0.0010, "junk_application": 0.0045}
+# What a real release holds where a code should be (eoir-real-data.md).
+REAL_JUNK = ("N", "????", "2019-03-04 00:00:00.000")
 
 
 # Where each defect goes: table -> kind -> column. An extra tab inside APPL_CODE can be placed
@@ -49,7 +55,8 @@ DEFECT_COLUMNS = {
     "B_TblProceeding": {"nul": "HEARING_LOC_CODE", "stray_quote": "IJ_CODE",
                         "old_date": "INPUT_DATE", "junk_code": "NAT", "short_row": "NAT"},
     "tbl_Court_Appln": {"extra_tab": "APPL_CODE", "stray_quote": "APPL_CODE",
-                        "short_row": "APPL_CODE"},
+                        "short_row": "APPL_CODE", "junk_decision": "APPL_DEC",
+                        "junk_application": "APPL_CODE"},
     "tbl_schedule": {"nul": "ADJ_MEDIUM", "stray_quote": "ADJ_MEDIUM", "old_date": "INPUT_DATE"},
     "B_TblProceedCharges": {"stray_quote": "CHARGE", "short_row": "CHARGE"},
 }
@@ -105,6 +112,8 @@ class TableWriter:
                 fields[column] = "1900-01-01 00:00:00.000"
             elif kind == "junk_code":
                 fields[column] = "ZZ"
+            elif kind in ("junk_decision", "junk_application"):
+                fields[column] = REAL_JUNK[int(rng.integers(len(REAL_JUNK)))]
             lines[index] = "\t".join(fields)
             log.append({"table": self.table.name, "line": self.lines_written + 1 + int(index),
                         "kind": kind, "column": names[column]})

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -42,6 +42,7 @@ RATE_DEFINITIONS = ["merits", "eoir_completion", "protection"]
 INVASION = date(2022, 2, 24)
 ENCOUNTERS_FROM = "2019-10"  # FY2020 on: the years the policy events marked fall in
 EXAMPLE_CLAIMS = Path(__file__).resolve().parents[3] / "examples" / "claims"
+CHANGES_SHOWN = 50  # releases on /changes and in /changes.atom
 
 
 def page(request: Request, template: str, **context) -> HTMLResponse:
@@ -66,7 +67,7 @@ def names(request: Request, lookup: str) -> dict[str, str]:
 def _asylum_figure(request, key, title, by, params, chart_x=None, definitions=None):
     definitions = definitions or RATE_DEFINITIONS
     table, payload = answers.asylum_answer(request.app.state.home, **params, by=by,
-                                           definitions=definitions, unit="decisions")
+                                           definitions=definitions, unit=None)
     rows = table.to_pylist()
     api_params = {k: (v.isoformat() if isinstance(v, date) else v)
                   for k, v in params.items()} | {"by": by, "definition": definitions}
@@ -307,6 +308,32 @@ def check_form(request: Request) -> HTMLResponse:
 async def check_page(request: Request, claims: Annotated[str, Form()]) -> HTMLResponse:
     verdicts = await run_in_threadpool(check_claim_text, claims, request.app.state.home)
     return page(request, "check.html", claims=claims, verdicts=verdicts, labels=LABELS)
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes_page(request: Request) -> HTMLResponse:
+    return page(request, "changes.html", changes=release_changes_or_none(request), limit=20)
+
+
+@router.get("/changes.atom")
+def changes_atom(request: Request) -> Response:
+    """One Atom entry per release ingested, newest first, links absolute to this server."""
+    from immtrack.update.atom import changes_feed
+
+    changes = release_changes_or_none(request)
+    return Response(changes_feed(changes, str(request.base_url)),
+                    media_type="application/atom+xml")
+
+
+def release_changes_or_none(request: Request) -> list:
+    """The newest releases' changes; an empty list (an empty feed) when there is no lake."""
+    from immtrack.errors import LakeError
+    from immtrack.update.changes import release_changes
+
+    try:
+        return release_changes(request.app.state.home, limit=CHANGES_SHOWN)
+    except LakeError:
+        return []
 
 
 @router.get("/definitions", response_class=HTMLResponse)
