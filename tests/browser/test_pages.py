@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from immtrack.metrics.applications import COHORT_OUTCOMES
+
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 CHROMIUM = shutil.which("chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -119,7 +121,8 @@ def test_home_courts_and_judges(page, server):
 def test_outlook_and_claims_pages(page, server):
     page.goto(f"{server}/outlook?nationality=RU&custody=N")
     assert "not a prediction" in page.locator(".caveat").inner_text()
-    assert page.locator("#cohort table tbody tr").count() == 4
+    outcomes = page.locator("#cohort table tbody tr td:first-child").all_inner_texts()
+    assert outcomes == list(COHORT_OUTCOMES)  # one row per outcome, pending included
     page.goto(f"{server}/check")
     page.locator("form button").click()
     page.wait_for_selector("td.supported")
