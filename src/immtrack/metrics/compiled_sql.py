@@ -15,10 +15,11 @@ compiler folded or rewrote it), the expression is compiled whole, as before.
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Mapping
 from datetime import date
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 
 _STAND_IN = "immtrack_stand_in_{}_7f3a"
@@ -42,8 +43,7 @@ def _compile_whole(operation: ops.Node) -> str:
     return ibis.to_sql(operation.to_expr(), dialect="duckdb")
 
 
-@functools.lru_cache(maxsize=512)
-def _compile_shape(template: ops.Node, written: tuple[str, ...]) -> str | None:
+def _compile_template(template: ops.Node, written: tuple[str, ...]) -> str | None:
     """SQL of the stand-in expression with each stand-in as `$pN`; None if one is missing."""
     sql = ibis.to_sql(template.to_expr(), dialect="duckdb")
     for position, text in enumerate(written):
@@ -53,22 +53,62 @@ def _compile_shape(template: ops.Node, written: tuple[str, ...]) -> str | None:
     return sql
 
 
+def _argument_shape(value, positions: dict[ops.Node, int]):
+    if isinstance(value, ops.Node):
+        return positions[value]
+    if isinstance(value, tuple | list):
+        return tuple(_argument_shape(item, positions) for item in value)
+    if isinstance(value, Mapping):  # Ibis's frozen (ordered) dicts: names to nodes
+        return tuple((key, _argument_shape(item, positions)) for key, item in value.items())
+    return value
+
+
+def _shape(nodes: list[ops.Node], templated: set[ops.Node]) -> tuple:
+    """The expression with its templated literals' values left out, as a flat tuple: each
+    node (children first) as its type and arguments, children by position. Computing it
+    costs far less than building the stand-in expression, which is done only on a miss."""
+    positions: dict[ops.Node, int] = {}
+    shape = []
+    for node in nodes:
+        if node in templated:
+            shape.append(("literal", node.dtype))
+        else:
+            shape.append((type(node), tuple(_argument_shape(arg, positions)
+                                            for arg in node.__args__)))
+        positions[node] = len(positions)
+    return tuple(shape)
+
+
+_SHAPES: dict[tuple, str | None] = {}  # shape -> SQL with parameters (None: compile whole)
+_SHAPES_KEPT = 512
+_SHAPES_LOCK = threading.Lock()
+
+
 def compiled(operation: ops.Node) -> tuple[str, dict]:
     """DuckDB SQL for an Ibis operation and the parameters it takes."""
-    literals = [op for op in operation.find(ops.Literal, ordered=True)
-                if isinstance(op.dtype, dt.String | dt.Date)]
+    nodes = operation.find(ops.Node, ordered=True)
     replacements, values, written = {}, {}, []
-    for literal in literals:
-        found = _stand_in(len(written), literal)
+    for node in nodes:
+        found = _stand_in(len(written), node) if isinstance(node, ops.Literal) else None
         if found is None:
             continue
-        replacements[literal] = found[0]
-        values[f"p{len(written)}"] = literal.value
+        replacements[node] = found[0]
+        values[f"p{len(written)}"] = node.value
         written.append(found[1])
     if not replacements:
         return _compile_whole(operation), {}
-    template = operation.replace(replacements)
-    sql = _compile_shape(template, tuple(written))
+    try:
+        key = _shape(nodes, set(replacements))
+        with _SHAPES_LOCK:
+            sql = _SHAPES.get(key, False)
+    except TypeError:  # an argument that cannot be hashed: no shape to share
+        return _compile_whole(operation), {}
+    if sql is False:
+        sql = _compile_template(operation.replace(replacements), tuple(written))
+        with _SHAPES_LOCK:
+            if len(_SHAPES) >= _SHAPES_KEPT:
+                _SHAPES.pop(next(iter(_SHAPES)))  # the oldest shape
+            _SHAPES[key] = sql
     if sql is None:
         return _compile_whole(operation), {}
     return sql, values
