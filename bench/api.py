@@ -112,6 +112,7 @@ def _unique(path: str, serial: int) -> str:
 def _load(url: str, clients: int, requests: int, distinct: bool,
           seconds: float | None = None, server_pid: int | None = None) -> dict:
     latencies: list[float] = []
+    by_call: dict[str, list[float]] = {}
     errors: list[str] = []
     lock = threading.Lock()
     serials = itertools.count(_load.serial_base)
@@ -136,6 +137,7 @@ def _load(url: str, clients: int, requests: int, distinct: bool,
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
                     latencies.append(elapsed)
+                    by_call.setdefault(path.split("?")[0], []).append(elapsed)
                     if not isinstance(status, int) or status >= 500 or (
                             status >= 400 and not distinct):
                         errors.append(f"{status} {path}")
@@ -156,7 +158,9 @@ def _load(url: str, clients: int, requests: int, distinct: bool,
             "requests_per_s": round(len(ordered) / wall, 1),
             "server_cpu_ms_per_request": round(cpu / len(ordered) * 1000, 1)
             if cpu is not None else None, "errors": len(errors),
-            "error_kinds": sorted({e.split()[0] for e in errors})}
+            "error_kinds": sorted({e.split()[0] for e in errors}),
+            "p95_ms_by_call": {call: round(sorted(times)[int(len(times) * 0.95) - 1], 1)
+                               for call, times in sorted(by_call.items()) if times}}
 
 
 _load.serial_base = 0
