@@ -104,10 +104,11 @@ def detention_summary(home: Path) -> dict:
 def _generated_eoir(folder: Path, cases: int) -> Path:
     """The demo's EOIR release, generated once (same seed, same bytes, same release id)."""
     if not (folder / SYNTHETIC_MARKER).exists():
-        from immtrack.synth.eoir import PlantedCell, write_eoir_release
+        from immtrack.synth.eoir import write_eoir_release
 
-        write_eoir_release(folder, cases, DEMO_EOIR_SEED,
-                           planted=[PlantedCell("RU", 2023, 85, 15)])
+        # The published cells are planted (EOIR's Russian FY2019 and FY2021 rates, TRAC's
+        # FY2024 one), so the demo's asylum answers can be checked against the publishers.
+        write_eoir_release(folder, cases, DEMO_EOIR_SEED)
     return folder
 
 

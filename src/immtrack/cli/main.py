@@ -1,7 +1,8 @@
 """The `immtrack` command: thin faces over the library (parse, call, print).
 
 Exit codes: 0 done; 1 a file or download could not be used; 2 the question or options were
-wrong; 3 no lake, or the lake is busy.
+wrong; 3 no lake, the lake is busy, cannot be written or cannot be read; 4 `immtrack verify`
+found damage.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from immtrack.cli.output import Format, stderr
 from immtrack.errors import BadFileError, DownloadError, ImmtrackError, LakeError, QueryError
+from immtrack.lake.catalog import damage_warnings
 from immtrack.lake.home import default_home
+from immtrack.lake.lock import write_failure
 
-EXIT_BAD_INPUT, EXIT_BAD_QUESTION, EXIT_NO_LAKE = 1, 2, 3
+EXIT_BAD_INPUT, EXIT_BAD_QUESTION, EXIT_NO_LAKE, EXIT_DAMAGED = 1, 2, 3, 4
 
 app = typer.Typer(
     name="immtrack",
@@ -27,7 +31,8 @@ app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="markdown", pretty_exceptions_enable=False,
     add_completion=False,
     epilog="Exit codes: 0 done, 1 unusable file or failed download, 2 bad question or option, "
-           "3 no lake or lake busy, 4 (update) nothing new.",
+           "3 no lake, lake busy, not writable or unreadable, 4 nothing new (update) or damage "
+           "found (verify).",
 )
 ingest_app = typer.Typer(
     help="Read a public release into the lake, one source at a time (cbp, eoir); every row is "
@@ -71,6 +76,21 @@ def friendly_errors(command):
         except ImmtrackError as error:
             stderr.print(f"[red]error:[/red] {error}", highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except duckdb.Error as error:
+            # A lake file damaged in a way only reading it shows (its size and ends are right).
+            detail = str(error).strip().splitlines()[0]
+            stderr.print(f"[red]lake:[/red] a file of the lake at {State.home} could not be "
+                         f"read ({detail}); run `immtrack verify` to find the damaged release",
+                         highlight=False)
+            raise typer.Exit(EXIT_NO_LAKE) from None
+        except OSError as error:
+            if failure := write_failure(State.home, error):
+                stderr.print(f"[red]lake:[/red] {failure}", highlight=False)
+                raise typer.Exit(EXIT_NO_LAKE) from None
+            raise
+        finally:
+            for warning in damage_warnings(State.home):
+                stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     return wrapper
 
 

@@ -28,6 +28,7 @@ from immtrack.lake.releases import (
     publish,
     release_id_for,
 )
+from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.metrics.asylum_tables import applications_table, decisions_table
 from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.schema.tables import TABLES
@@ -43,16 +44,16 @@ TableProgress = Callable[[str, float], None]  # (table, percent done)
 def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{scratch}'")
+    con.execute(f"SET temp_directory = {sql_string(scratch)}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar_print = false")  # progress goes to our own bars
     return con
 
 
 def _data_span(con: duckdb.DuckDBPyConnection, proceedings: list[Path]) -> tuple:
-    listing = ", ".join(f"'{p}'" for p in proceedings)
     return con.execute(
-        f"""SELECT min(INPUT_DATE)::DATE, max(INPUT_DATE)::DATE FROM read_parquet([{listing}])
+        f"""SELECT min(INPUT_DATE)::DATE, max(INPUT_DATE)::DATE
+            FROM read_parquet({sql_list(proceedings)})
             WHERE year(INPUT_DATE) >= 1951 AND INPUT_DATE <= current_date""").fetchone()
 
 
@@ -61,17 +62,16 @@ def _derive_asylum_tables(con: duckdb.DuckDBPyConnection, part_files: dict[str, 
     """Build the asylum decisions and applications tables from the staged tables, once per
     release, so questions only filter and count them."""
     for name, paths in part_files.items():
-        listing = ", ".join(f"'{p}'" for p in paths)
-        con.execute(f"CREATE OR REPLACE VIEW {EOIR_TABLES[name].lake_table} AS "
-                    f"SELECT * FROM read_parquet([{listing}])")
+        con.execute(f"CREATE OR REPLACE VIEW {sql_identifier(EOIR_TABLES[name].lake_table)} AS "
+                    f"SELECT * FROM read_parquet({sql_list(paths)})")
     backend = ibis.duckdb.from_connection(con)
     for table, build in (("core_eoir__asylum_decisions", decisions_table),
                          ("core_eoir__asylum_applications", applications_table)):
         sql = ibis.to_sql(build(backend.table), dialect="duckdb")
         # Sorted by nationality: most questions name one, and Parquet's row-group statistics
         # then let DuckDB and Spark skip the other nationalities' rows.
-        con.execute(f"COPY (SELECT *, '{release_id}' AS release_id FROM ({sql}) "
-                    f"ORDER BY nationality) TO '{staging.path_for(table)}' "
+        con.execute(f"COPY (SELECT *, {sql_string(release_id)} AS release_id FROM ({sql}) "
+                    f"ORDER BY nationality) TO {sql_string(staging.path_for(table))} "
                     "(FORMAT parquet, COMPRESSION zstd)")
 
 

@@ -9,6 +9,7 @@ not_final) from schema.eoir.APPLICATION_DECISIONS, the classes the asylum metric
 
 from __future__ import annotations
 
+from immtrack.lake.sql import sql_identifier, sql_string
 from immtrack.schema.eoir import APPLICATION_DECISIONS, EOIR_TABLES, LOOKUPS, qualifier_match
 
 
@@ -21,7 +22,8 @@ def _decodes_by_table() -> dict[str, list[tuple[str, tuple[str, ...], str]]]:
 
 
 def _outcomes_sql() -> str:
-    rows = ", ".join(f"('{d.code}', '{d.outcome}')" for d in APPLICATION_DECISIONS.values())
+    rows = ", ".join(f"({sql_string(d.code)}, {sql_string(d.outcome)})"
+                     for d in APPLICATION_DECISIONS.values())
     return f"(SELECT * FROM (VALUES {rows}) v(code, outcome))"
 
 
@@ -35,15 +37,16 @@ def decoded_view_sql(schema: str = "main") -> list[str]:
         labels, joins = [], []
         for index, (lookup, columns, kind) in enumerate(decodes):
             alias = f"l{index}"
-            on = f'{alias}.lookup_name = \'{lookup}\' AND {alias}.code = t."{columns[-1]}"'
+            on = (f"{alias}.lookup_name = {sql_string(lookup)} "
+                  f"AND {alias}.code = t.{sql_identifier(columns[-1])}")
             if len(columns) > 1:
-                on += " AND " + qualifier_match(f"{alias}.code_qualifier", f't."{columns[0]}"',
-                                                kind)
+                on += " AND " + qualifier_match(f"{alias}.code_qualifier",
+                                                f"t.{sql_identifier(columns[0])}", kind)
             joins.append(f"LEFT JOIN {lookups} {alias} ON {on}")
-            labels.append(f'{alias}.description AS "{columns[-1]}_label"')
+            labels.append(f"{alias}.description AS {sql_identifier(columns[-1] + '_label')}")
         if table == "tbl_Court_Appln":
             joins.append(f"LEFT JOIN {_outcomes_sql()} o ON o.code = t.APPL_DEC")
-            labels.append('o.outcome AS "APPL_DEC_outcome"')
+            labels.append(f"o.outcome AS {sql_identifier('APPL_DEC_outcome')}")
         statements.append(
             f"CREATE OR REPLACE VIEW {schema}.{lake_table}_decoded AS "
             f"SELECT t.*, {', '.join(labels)} FROM {schema}.{lake_table} t {' '.join(joins)}")

@@ -8,15 +8,24 @@ import pyarrow as pa
 
 from immtrack.lake.catalog import connect
 
+_RELEASE_COLUMNS = """release_id, source, release_label, release_date, data_from, data_through,
+                      is_synthetic, rows_read, rows_loaded, rows_quarantined, ingested_at,
+                      code_version, origin"""
+
 
 def releases_table(home: Path, source: str | None = None) -> pa.Table:
-    """One row per release, newest data last, with rows read / loaded / quarantined."""
+    """One row per release, newest data last, with rows read / loaded / quarantined; status
+    says whether its files are intact (a damaged release is left out of every answer)."""
     return connect(home).sql(
-        """SELECT release_id, source, release_label, release_date, data_from, data_through,
-                  is_synthetic, rows_read, rows_loaded, rows_quarantined, ingested_at,
-                  code_version, origin
-           FROM release_order WHERE ? IS NULL OR source = ?
-           ORDER BY source, release_rank""", params=[source, source]).to_arrow_table()
+        f"""SELECT * FROM (
+                SELECT {_RELEASE_COLUMNS}, 'intact' AS status FROM releases
+                UNION ALL
+                SELECT {_RELEASE_COLUMNS}, 'damaged: ' || problem AS status
+                FROM damaged_releases)
+            WHERE ? IS NULL OR source = ?
+            ORDER BY source, data_through NULLS FIRST, release_date NULLS FIRST,
+                     ingested_at""",
+        params=[source, source]).to_arrow_table()
 
 
 def release_files_table(home: Path, release_id: str | None = None) -> pa.Table:

@@ -27,6 +27,7 @@ import zipfile_deflate64  # noqa: F401  (teaches zipfile to read deflate64 membe
 from immtrack.checksums import sha256_of
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
+from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.schema.eoir import EOIR_TABLES, LOOKUPS, qualifier_match
 from immtrack.sources import SYNTHETIC_MARKER
 from immtrack.sources.eoir_tables import FileScan, scan_file
@@ -165,22 +166,23 @@ def unknown_codes_sql(table_files: dict[str, list[str]], lookups_file: str) -> s
             paths = table_files.get(table)
             if not paths:
                 continue
-            listing = ", ".join(f"'{p}'" for p in paths)
-            keys = ", ".join(f'"{c}"' for c in columns)
-            code, qualifier = f'"{columns[-1]}"', f'"{columns[0]}"' if len(columns) > 1 else None
+            keys = ", ".join(sql_identifier(c) for c in columns)
+            code = sql_identifier(columns[-1])
+            qualifier = sql_identifier(columns[0]) if len(columns) > 1 else None
             match = "l.code = c.code"
             if qualifier:
                 match += " AND " + qualifier_match("l.code_qualifier", "c.qualifier", kind)
             parts.append(
-                f"""SELECT '{table}' AS table_name, '{columns[-1]}' AS column_name, c.code,
+                f"""SELECT {sql_string(table)} AS table_name,
+                           {sql_string(columns[-1])} AS column_name, c.code,
                            sum(c.rows)::BIGINT AS rows
                     FROM (SELECT {code} AS code, {qualifier or 'NULL'} AS qualifier,
                                  count(*) AS rows
-                          FROM read_parquet([{listing}]) WHERE {code} IS NOT NULL
+                          FROM read_parquet({sql_list(paths)}) WHERE {code} IS NOT NULL
                           GROUP BY {keys}) c
                     WHERE NOT EXISTS (
-                        SELECT 1 FROM read_parquet('{lookups_file}') l
-                        WHERE l.lookup_name = '{lookup.name}' AND {match})
+                        SELECT 1 FROM read_parquet({sql_string(lookups_file)}) l
+                        WHERE l.lookup_name = {sql_string(lookup.name)} AND {match})
                     GROUP BY ALL""")
     return " UNION ALL ".join(parts)
 

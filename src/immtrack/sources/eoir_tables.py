@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from immtrack.errors import BadFileError
 from immtrack.lake.quarantine import QuarantineLog
+from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.schema.eoir import Column
 
 EXTRA_FIELD = "immtrack_extra_field"
@@ -62,34 +63,34 @@ def _clean_sql(column: Column, dirty: bool) -> str:
     """Null tokens become NULL; NUL bytes and stray quotes are removed only in the columns
     where the file has any (stripping every value would cost a third of the read). Values are
     otherwise kept as written: TRY_CAST ignores the spaces around numbers and dates."""
-    text = f'"{column.name}"'
+    text = sql_identifier(column.name)
     if dirty:
         text = f"""replace(replace({text}, chr(0), ''), '"', '')"""
-    tokens = ", ".join(f"'{t}'" for t in NULL_TOKENS)
+    tokens = ", ".join(sql_string(t) for t in NULL_TOKENS)
     return f"CASE WHEN {text} IN ({tokens}) THEN NULL ELSE {text} END AS {_raw(column)}"
 
 
 def _raw(column: Column) -> str:
-    return f'"raw {column.name}"'
+    return sql_identifier(f"raw {column.name}")
 
 
 def _typed_sql(column: Column) -> tuple[str, str | None]:
     """The typed expression over the cleaned text, and one naming the problem when the text
     does not parse (or, for dates, parses to an implausible year)."""
-    name, raw = f'"{column.name}"', _raw(column)
+    name, raw = sql_identifier(column.name), _raw(column)
     if column.kind == "Numeric":
         return f"TRY_CAST({raw} AS BIGINT) AS {name}", (
             f"CASE WHEN {name} IS NULL AND {raw} IS NOT NULL THEN "
-            f"'{column.name}: not a number (' || {raw} || ')' END")
+            f"{sql_string(column.name + ': not a number (')} || {raw} || ')' END")
     if column.kind == "Date":
         # The ISO cast is fast and takes EOIR's usual format; other layouts fall through.
-        formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
+        formats = sql_list(DATE_FORMATS)
         return f"coalesce(TRY_CAST({raw} AS TIMESTAMP), TRY_STRPTIME(trim({raw}), " \
                f"{formats})) AS {name}", (
                    f"""CASE WHEN {name} IS NULL AND {raw} IS NOT NULL THEN
-                         '{column.name}: not a date (' || {raw} || ')'
+                         {sql_string(column.name + ': not a date (')} || {raw} || ')'
                        WHEN {name} < TIMESTAMP '{EARLIEST_PLAUSIBLE_YEAR}-01-01' THEN
-                         '{column.name}: implausible date (' || {raw} || ')' END""")
+                         {sql_string(column.name + ': implausible date (')} || {raw} || ')' END""")
     return f"{raw} AS {name}", None
 
 
@@ -106,9 +107,9 @@ def select_sql(columns: list[Column], source: str, *, release_id: str,
             issues.append(issue)
     raws = "".join(f", {_raw(c)}" for c in columns if c.kind != "String")
     issue_list = f"nullif(concat_ws('; ', {', '.join(issues)}), '')" if issues else "NULL"
-    names = ", ".join(f'"{c.name}"' for c in columns)
+    names = ", ".join(sql_identifier(c.name) for c in columns)
     return f"""
-        SELECT {names}, {issue_list}::VARCHAR AS data_issues, '{release_id}' AS release_id
+        SELECT {names}, {issue_list}::VARCHAR AS data_issues, {sql_string(release_id)} AS release_id
         FROM (SELECT {', '.join(typed)}{raws} FROM (SELECT {cleaned} FROM {source}))"""
 
 
@@ -239,16 +240,17 @@ def _csv_source(path: Path, columns: list[Column], rejects: str, *, sentinel: bo
     if sentinel:
         spec[EXTRA_FIELD] = "UUID"
         options = "nullstr = '\x01', null_padding = true, "
-    listing = "{" + ", ".join(f"'{k}': '{v}'" for k, v in spec.items()) + "}"
-    return (f"read_csv('{path}', columns = {listing}, auto_detect = false, header = true, "
+    listing = "{" + ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in spec.items()) + "}"
+    return (f"read_csv({sql_string(path)}, columns = {listing}, auto_detect = false, "
+            "header = true, "
             f"delim = '\t', quote = '', escape = '', encoding = 'latin-1', {options}"
-            f"store_rejects = true, rejects_table = '{rejects}', "
-            f"rejects_scan = '{rejects}_scan')")
+            f"store_rejects = true, rejects_table = {sql_string(rejects)}, "
+            f"rejects_scan = {sql_string(rejects + '_scan')})")
 
 
 def _rejected(con: duckdb.DuckDBPyConnection, rejects: str, error_type: str | None = None
               ) -> list[tuple[int, str]]:
-    where = f"WHERE error_type = '{error_type}'" if error_type else ""
+    where = f"WHERE error_type = {sql_string(error_type)}" if error_type else ""
     rows = con.execute(f"SELECT line, any_value(csv_line) FROM {rejects} {where} "
                        "GROUP BY line ORDER BY line").fetchall()
     con.execute(f"DROP TABLE IF EXISTS {rejects}")
@@ -263,7 +265,8 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, parquet: Path,
     if progress:
         threading.Thread(target=_watch_progress, args=(con, progress, done), daemon=True).start()
     try:
-        return con.execute(f"COPY ({sql}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)"
+        return con.execute(f"COPY ({sql}) TO {sql_string(parquet)} "
+                           "(FORMAT parquet, COMPRESSION zstd)"
                            ).fetchone()[0]
     finally:
         done.set()
@@ -300,7 +303,7 @@ def _load(con, path: Path, columns: list[Column], parquet: Path, scan: FileScan,
             return loaded, *split(rejected)
     # Naming the sentinel makes DuckDB cast it (an unused column would not be read at all).
     source = (f'{_csv_source(path, columns, rejects, sentinel=True)} '
-              f'WHERE "{columns[-1].name}" IS NOT NULL AND {EXTRA_FIELD} IS NULL')
+              f"WHERE {sql_identifier(columns[-1].name)} IS NOT NULL AND {EXTRA_FIELD} IS NULL")
     loaded = _copy(con, select_sql(columns, source, release_id=release_id,
                                    dirty_columns=scan.dirty_columns), parquet, progress)
     too_long = _rejected(con, rejects)
@@ -339,7 +342,7 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
         con.register("repaired_rows", pa.table(table))
         repaired_sql = select_sql(columns, "repaired_rows", release_id=release_id,
                                   dirty_columns=frozenset(range(len(columns))))
-        con.execute(f"COPY ({repaired_sql}) TO '{repaired_parquet}' (FORMAT parquet)")
+        con.execute(f"COPY ({repaired_sql}) TO {sql_string(repaired_parquet)} (FORMAT parquet)")
         con.unregister("repaired_rows")
     rejected = len(too_long) + len(short)
     return TableCount(loaded + rejected, loaded + len(repaired_rows),

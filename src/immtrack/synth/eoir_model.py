@@ -25,7 +25,7 @@ from immtrack.synth.eoir_calibration import (
     nationality_weights,
     outcomes,
 )
-from immtrack.synth.eoir_draws import draw_rows, fiscal_year, fit_joint
+from immtrack.synth.eoir_draws import draw_rows, fiscal_year, fit_joint, sequence
 from immtrack.synth.eoir_frames import (
     COURTS,
     JUDGES_PER_COURT,
@@ -181,122 +181,145 @@ def _asylum_outcomes(rng, cases: CaseFrame, proceedings: ProceedingFrame,
     """grant, deny or other for each deciding proceeding of an asylum case: the
     nationality's published odds in the fiscal year of the decision, shifted by court,
     custody and representation; a decision that was remanded leans to denial."""
+    if len(deciding) == 0:
+        return np.array([], dtype=str)
     case = proceedings.case[deciding]
     fy = fiscal_year(proceedings.end[deciding])
-    odds = np.array([outcomes(n, int(y)) for n, y in zip(cases.nationality[case], fy,
-                                                         strict=True)]) \
-        if len(deciding) else np.zeros((0,))
-    grant = np.array([o.grant for o in odds]) if len(deciding) else np.array([])
-    deny = np.array([o.deny for o in odds]) if len(deciding) else np.array([])
-    other = np.array([o.other for o in odds]) if len(deciding) else np.array([])
+    pairs, which = np.unique(np.stack([cases.nationality[case], fy.astype(str)]), axis=1,
+                             return_inverse=True)
+    odds = np.array([[o.grant, o.deny, o.other] for o in
+                     (outcomes(n, int(y)) for n, y in pairs.T)])[which.ravel()]
+    grant, deny, other = odds[:, 0], odds[:, 1], odds[:, 2]
     merits = np.clip(grant / np.maximum(grant + deny, 1e-9), 1e-3, 1 - 1e-3)
     effect = np.array([e for *_, e in COURTS])[proceedings.court[deciding]] * .6 \
         + np.where(cases.represented[case], .6, -.6) \
         + np.where(cases.custody[case] == "D", -.9, 0.0)
-    logit = np.log(merits / (1 - merits)) + effect - effect.mean() if len(deciding) else effect
+    logit = np.log(merits / (1 - merits)) + effect - effect.mean()
     p_grant = 1 / (1 + np.exp(-logit))
-    remanded_after = np.zeros(len(deciding), bool)
-    nxt = deciding + 1
-    valid = nxt < proceedings.n
-    remanded_after[valid] = (proceedings.case[nxt[valid]] == case[valid]) & np.isin(
-        proceedings.reason[nxt[valid]], ["remand", "reopen"])
+    nxt = np.minimum(deciding + 1, proceedings.n - 1)
+    remanded_after = (deciding + 1 < proceedings.n) & (proceedings.case[nxt] == case) \
+        & np.isin(proceedings.reason[nxt], ["remand", "reopen"])
     p_grant = np.where(remanded_after, p_grant * .3, p_grant)
     is_other = rng.random(len(deciding)) < other
     granted = ~is_other & (rng.random(len(deciding)) < p_grant)
     return np.where(is_other, "other", np.where(granted, "grant", "deny"))
 
 
-def _filings(rng, cases: CaseFrame, proceedings: ProceedingFrame) -> list[tuple]:
-    """(case, first proceeding holding it, received day) for each asylum filing."""
+def _last_proceeding(proceedings: ProceedingFrame) -> np.ndarray:
+    """For each proceeding, the row of its case's last proceeding (rows sorted by case)."""
+    ends = np.searchsorted(proceedings.case, proceedings.case, side="right") - 1
+    return ends
+
+
+def _filings(rng, cases: CaseFrame, proceedings: ProceedingFrame) -> tuple:
+    """Asylum filings: (proceeding holding the first record, received day, filing number in
+    its case: 0 or 1). A second filing (30% of asylum cases, real) comes later: in the next
+    proceeding when there is one, else later in the same one."""
     first = np.flatnonzero(proceedings.order == 0)
-    out = []
-    has = cases.asylum[proceedings.case[first]] | (proceedings.case_type[first] == "WHO")
-    for row in first[has]:
-        case = proceedings.case[row]
-        end = proceedings.end[row]
-        limit = end - 1 if end >= 0 else proceedings.start[row] + 400
-        day = min(proceedings.start[row] + int(rng.integers(20, 300)), max(limit,
-                                                                          proceedings.start[row]))
-        out.append((case, row, day))
-        if rng.random() < SECOND_FILING:
-            later = row + 1 if row + 1 < proceedings.n and proceedings.case[row + 1] == case \
-                else row
-            top = proceedings.end[later] - 1 if proceedings.end[later] >= 0 \
-                else proceedings.start[later] + 500
-            second = max(day + 1, min(proceedings.start[later] + int(rng.integers(10, 200)),
-                                      top))
-            out.append((case, later, second))
-    return out
+    case = proceedings.case[first]
+    first = first[cases.asylum[case] | (cases.case_type[case] == "WHO")]
+    start, end = proceedings.start[first], proceedings.end[first]
+    limit = np.where(end >= 0, end - 1, start + 400)
+    day = np.minimum(start + rng.integers(20, 300, len(first)), np.maximum(limit, start))
+    again = first[rng.random(len(first)) < SECOND_FILING]
+    day_again = day[np.isin(first, again)]
+    has_next = (again + 1 < proceedings.n) & (
+        proceedings.case[np.minimum(again + 1, proceedings.n - 1)] == proceedings.case[again])
+    later = np.where(has_next, again + 1, again)
+    top = np.where(proceedings.end[later] >= 0, proceedings.end[later] - 1,
+                   proceedings.start[later] + 500)
+    second = np.maximum(day_again + 1, np.minimum(
+        proceedings.start[later] + rng.integers(10, 200, len(later)), top))
+    rows = np.concatenate([first, later])
+    days = np.concatenate([day, second])
+    number = np.concatenate([np.zeros(len(first), int), np.ones(len(later), int)])
+    return rows, days, number
 
 
 def decide(rng: np.random.Generator, cases: CaseFrame, proceedings: ProceedingFrame,
            placed: dict[tuple[str, str], int] | None = None) -> ApplicationFrame:
-    """Applications and their decisions, and every decided proceeding's court decision."""
-    filings = _filings(rng, cases, proceedings)
-    records = []  # (proceeding, code, received, filing index)
-    for number, (case, row, day) in enumerate(filings):
-        code_set = ("ASYW", "WCAT") if cases.case_type[case] == "WHO" else \
-            (("ASYL", "ASYW", "WCAT") if rng.random() < .9 else ("ASYL",))
-        current = row
-        while current < proceedings.n and proceedings.case[current] == case:
-            for code in code_set:
-                records.append((current, code, day, number))
-            current += 1
-    latest_filing: dict[int, int] = {}
-    for proceeding, _, _, number in records:
-        latest_filing[proceeding] = max(latest_filing.get(proceeding, -1), number)
-    decided = proceedings.dec_code == "D?"
-    asylum_deciding = np.array(sorted({p for p, code, _, _ in records
-                                       if code in ("ASYL", "ASYW") and decided[p]}), dtype=int)
-    outcome_of = dict(zip(asylum_deciding, _asylum_outcomes(rng, cases, proceedings,
-                                                            asylum_deciding), strict=True))
-    closed_without = {p: rng.random() < .08 for p in asylum_deciding}
-    relief_by_cat, relief_by_withholding = {}, {}
-    app_proceeding, app_code, app_day, app_decision = [], [], [], []
-    for proceeding, code, day, number in records:
-        decision = ""
-        if decided[proceeding]:
-            outcome = outcome_of.get(proceeding)
-            latest = number == latest_filing[proceeding]
-            if not latest:
-                decision = "W" if rng.random() < .5 else ""
-            elif closed_without.get(proceeding):
-                decision = ""
-            elif code == "ASYL":
-                decision = {"grant": rng.choice(GRANT_CODES), "deny": "D",
-                            "other": rng.choice(OTHER_CODES)}[outcome]
-            elif code == "ASYW":
-                if outcome == "deny" or cases.case_type[proceedings.case[proceeding]] == "WHO":
-                    granted = rng.random() < .08
-                    relief_by_withholding[proceeding] = granted
-                    decision = "G" if granted else "D"
-                else:
-                    decision = "" if rng.random() < .25 else "M"
-            else:
-                if outcome == "deny" or cases.case_type[proceedings.case[proceeding]] == "WHO":
-                    granted = rng.random() < .03
-                    relief_by_cat[proceeding] = granted
-                    decision = "L" if granted else "D"
-                else:
-                    decision = "" if rng.random() < .25 else "M"
-        elif proceedings.end[proceeding] >= 0:
-            kind = proceedings.other_comp[proceeding]
-            if kind in ("C", "T", "J"):
-                decision = "T" if rng.random() < .7 else ""
-            elif kind in ("A", "B", "K", "M", "Y", "P"):
-                decision = "S" if rng.random() < .7 else ""
-        elif rng.random() < .02:
-            decision = "R"
-        app_proceeding.append(proceeding)
-        app_code.append(code)
-        app_day.append(day)
-        app_decision.append(decision)
-    _court_decisions(rng, cases, proceedings, outcome_of, closed_without,
-                     relief_by_withholding, relief_by_cat, placed or {})
-    applications = ApplicationFrame(np.array(app_proceeding, dtype=np.int64),
-                                    np.array(app_code, dtype=str),
-                                    np.array(app_day, dtype=np.int64),
-                                    np.array(app_decision, dtype=str))
+    """Applications and their decisions, and every decided proceeding's court decision.
+
+    Each filing is recorded in the proceeding where it was filed and again in every later
+    proceeding of the case (ASYL with ASYW and WCAT for 90% of filings; withholding-only cases
+    ASYW and WCAT). A decided proceeding decides its latest filing (an earlier one is withdrawn
+    or left blank), except 8% closed without an asylum decision; completed proceedings that
+    moved the case (changes of venue, transfers) or closed it record T or S most of the time;
+    pending ones stay blank."""
+    rows, days, number = _filings(rng, cases, proceedings)
+    last = _last_proceeding(proceedings)
+    span = last[rows] - rows + 1
+    who = cases.case_type[proceedings.case[rows]] == "WHO"
+    kinds = np.where(who, 2, np.where(rng.random(len(rows)) < .9, 3, 1))
+    code_sets = {3: ("ASYL", "ASYW", "WCAT"), 1: ("ASYL",), 2: ("ASYW", "WCAT")}
+    per_filing = span * kinds
+    filing_of_record = np.repeat(np.arange(len(rows)), per_filing)
+    within = sequence(per_filing)
+    proceeding = rows[filing_of_record] + within // kinds[filing_of_record]
+    slot = within % kinds[filing_of_record]
+    code = np.empty(len(proceeding), dtype=object)
+    for size, names in code_sets.items():
+        mine = kinds[filing_of_record] == size
+        code[mine] = np.array(names)[slot[mine]]
+    code = code.astype(str)
+    received = days[filing_of_record]
+    filing_number = number[filing_of_record]
+    latest = np.full(proceedings.n, -1)
+    np.maximum.at(latest, proceeding, filing_number)
+    is_latest = filing_number == latest[proceeding]
+
+    decided_rows = proceedings.dec_code == "D?"
+    asylum_deciding = np.unique(proceeding[np.isin(code, ["ASYL", "ASYW"])
+                                           & decided_rows[proceeding]])
+    outcome = np.full(proceedings.n, "", dtype=object)
+    outcome[asylum_deciding] = _asylum_outcomes(rng, cases, proceedings, asylum_deciding)
+    closed_without = np.zeros(proceedings.n, bool)
+    closed_without[asylum_deciding] = rng.random(len(asylum_deciding)) < .08
+
+    m = len(proceeding)
+    draw = rng.random(m)
+    record_outcome = outcome[proceeding].astype(str)
+    decided = decided_rows[proceeding]
+    who_record = cases.case_type[proceedings.case[proceeding]] == "WHO"
+    ruled = (record_outcome == "deny") | who_record
+    withholding_granted = (code == "ASYW") & decided & is_latest & ~closed_without[proceeding] \
+        & ruled & (draw < .08)
+    cat_granted = (code == "WCAT") & decided & is_latest & ~closed_without[proceeding] \
+        & ruled & (draw < .03)
+    asylum_code = np.select(
+        [record_outcome == "grant", record_outcome == "deny", record_outcome == "other"],
+        [rng.choice(GRANT_CODES, m), np.full(m, "D"), rng.choice(OTHER_CODES, m)], "")
+    other_comp = proceedings.other_comp[proceeding]
+    completed = proceedings.end[proceeding] >= 0
+    decision = np.select([
+        decided & ~is_latest,
+        decided & closed_without[proceeding],
+        decided & (code == "ASYL"),
+        decided & (code == "ASYW") & ruled,
+        decided & (code == "WCAT") & ruled,
+        decided,
+        completed & np.isin(other_comp, ["C", "T", "J"]),
+        completed & np.isin(other_comp, ["A", "B", "K", "M", "Y", "P"]),
+        ~completed,
+    ], [
+        np.where(draw < .5, "W", ""),
+        "",
+        asylum_code,
+        np.where(withholding_granted, "G", "D"),
+        np.where(cat_granted, "L", "D"),
+        np.where(draw < .25, "", "M"),
+        np.where(draw < .7, "T", ""),
+        np.where(draw < .7, "S", ""),
+        np.where(draw < .02, "R", ""),
+    ], "")
+    relief_by_withholding = np.zeros(proceedings.n, bool)
+    np.logical_or.at(relief_by_withholding, proceeding, withholding_granted)
+    relief_by_cat = np.zeros(proceedings.n, bool)
+    np.logical_or.at(relief_by_cat, proceeding, cat_granted)
+    _court_decisions(rng, cases, proceedings, outcome, closed_without, relief_by_withholding,
+                     relief_by_cat, placed or {})
+    applications = ApplicationFrame(proceeding.astype(np.int64), code,
+                                    received.astype(np.int64), decision.astype(str))
     return _with_other_relief(rng, cases, proceedings, applications)
 
 
@@ -314,29 +337,23 @@ _ASYLUM_COURT_DECISION = {
 }
 
 
-def _court_decisions(rng, cases, proceedings, outcome_of, closed_without, withholding, cat,
+def _court_decisions(rng, cases, proceedings, outcome, closed_without, withholding, cat,
                      placed: dict[tuple[str, str], int]):
     """Court decisions of decided proceedings. `placed` counts the (case type, code) pairs of
     planted cases joining this chunk, so the chunk as a whole keeps DEC_CODE's real shares."""
     decided = np.flatnonzero(proceedings.dec_code == "D?")
     forced = np.full(proceedings.n, "", dtype=object)
-    for proceeding, outcome in outcome_of.items():
-        if closed_without.get(proceeding):
-            continue
-        case_type = proceedings.case_type[proceeding]
-        if case_type == "WHO":
-            forced[proceeding] = "E" if withholding.get(proceeding) else (
-                "Z" if cat.get(proceeding) else "D")
-            continue
-        choices = _ASYLUM_COURT_DECISION.get((case_type, outcome))
-        if not choices:
-            continue
+    story = (outcome != "") & ~closed_without
+    for (case_type, result), choices in _ASYLUM_COURT_DECISION.items():
+        where = np.flatnonzero(story & (proceedings.case_type == case_type) & (outcome == result))
         codes, weights = zip(*choices, strict=True)
-        code = rng.choice(codes, p=np.array(weights) / sum(weights))
-        if outcome == "deny" and case_type == "RMV":
-            code = "E" if withholding.get(proceeding) else ("Z" if cat.get(proceeding)
-                                                            else code)
-        forced[proceeding] = code
+        forced[where] = rng.choice(np.array(codes), size=len(where),
+                                   p=np.array(weights) / sum(weights))
+    removal_deny = story & (proceedings.case_type == "RMV") & (outcome == "deny")
+    forced[removal_deny & cat] = "Z"
+    forced[removal_deny & withholding] = "E"
+    who = story & (proceedings.case_type == "WHO")
+    forced[who] = np.where(withholding[who], "E", np.where(cat[who], "Z", "D"))
     # The rest take codes so that DEC_CODE keeps its real shares, each a code EOIR's
     # court-decision lookup lists for the proceeding's case type.
     real = shares("B_TblProceeding", "DEC_CODE")

@@ -217,6 +217,8 @@ def _ranking(request: Request, by: str, sort: str, desc: bool) -> Figure:
     rows = [{by: key, "name": label.get(key, ""), "n": merits[key]["n"],
              "rate": merits[key]["rate"], "ci95_low": merits[key]["ci95_low"],
              "ci95_high": merits[key]["ci95_high"], "small_n": merits[key]["small_n"],
+             # Each rate counts its publisher's unit, so a judge can have TRAC-style decisions
+             # and no initial completion of EOIR's (or the reverse).
              "eoir_completion": completion.get(key, {}).get("rate")} for key in merits]
     if sort not in (rows[0] if rows else {}):
         raise QueryError(f"cannot sort by {shorten(sort, 40)!r}; sort by one of the columns")
