@@ -8,18 +8,16 @@ found damage.
 from __future__ import annotations
 
 import functools
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 
 from immtrack.cli.output import Format, stderr
 from immtrack.errors import BadFileError, DownloadError, ImmtrackError, LakeError, QueryError
-from immtrack.lake.catalog import damage_warnings
 from immtrack.lake.home import default_home
-from immtrack.lake.lock import write_failure
 
 EXIT_BAD_INPUT, EXIT_BAD_QUESTION, EXIT_NO_LAKE, EXIT_DAMAGED = 1, 2, 3, 4
 
@@ -76,20 +74,28 @@ def friendly_errors(command):
         except ImmtrackError as error:
             stderr.print(f"[red]error:[/red] {error}", highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-        except duckdb.Error as error:
+        except OSError as error:
+            from immtrack.lake.lock import write_failure
+
+            if failure := write_failure(State.home, error):
+                stderr.print(f"[red]lake:[/red] {failure}", highlight=False)
+                raise typer.Exit(EXIT_NO_LAKE) from None
+            raise
+        except Exception as error:
+            # DuckDB is imported only by commands that read the lake (`update` must start
+            # without it), so its errors are recognised through the loaded module.
+            duckdb = sys.modules.get("duckdb")
+            if duckdb is None or not isinstance(error, duckdb.Error):
+                raise
             # A lake file damaged in a way only reading it shows (its size and ends are right).
             detail = str(error).strip().splitlines()[0]
             stderr.print(f"[red]lake:[/red] a file of the lake at {State.home} could not be "
                          f"read ({detail}); run `immtrack verify` to find the damaged release",
                          highlight=False)
             raise typer.Exit(EXIT_NO_LAKE) from None
-        except OSError as error:
-            if failure := write_failure(State.home, error):
-                stderr.print(f"[red]lake:[/red] {failure}", highlight=False)
-                raise typer.Exit(EXIT_NO_LAKE) from None
-            raise
         finally:
-            for warning in damage_warnings(State.home):
+            catalog = sys.modules.get("immtrack.lake.catalog")  # only if the lake was opened
+            for warning in catalog.damage_warnings(State.home) if catalog else ():
                 stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     return wrapper
 
