@@ -231,8 +231,8 @@ def test_the_atom_feed_is_valid_and_lists_the_revisions(story):
     assert f"<td>{after['2025-08']:,}</td>" in sep.content[0].value
     release_id = next(c["release_id"] for c in steps["changes"]
                       if c["release_label"] == "sbo-encounters-fy22-fy25-sep.csv")
-    assert sep.link == f"http://testserver/changes#{release_id}"
-    assert "http://testserver/" in {link.href for link in sep.links}
+    assert sep.link == f"http://127.0.0.1/changes#{release_id}"
+    assert "http://127.0.0.1/" in {link.href for link in sep.links}
     page = client.get("/changes")
     assert page.status_code == 200
     assert 'type="application/atom+xml"' in page.text
