@@ -28,6 +28,10 @@ from immtrack.metrics.applications import (
     time_to_decision,
 )
 from immtrack.metrics.asylum import AsylumQuestion, asylum
+from immtrack.metrics.bond import BondQuestion, bond
+from immtrack.metrics.new_cases import NewCasesQuestion, new_cases
+from immtrack.metrics.outcomes import OutcomeQuestion, outcomes
+from immtrack.schema.eoir import OUTCOME_GROUPS
 
 RATES = [(asylum, AsylumQuestion(nationality="RU", by=("fiscal_year",))),
          (asylum, AsylumQuestion(nationality="RU", by=("custody",))),
@@ -38,10 +42,17 @@ APPLICATIONS = [(filings, ApplicationQuestion(nationality="RU", by=("filed_fy",)
                 (backlog, ApplicationQuestion(nationality="RU")),
                 (time_to_decision, ApplicationQuestion(nationality="RU", by=("custody",)))]
 TABLE = [(asylum, AsylumQuestion(by=("nationality", "fiscal_year")))]
+# The sections issue 17 added to the nationality page (web/court_pages.py asks the same).
+COURT_FLOW = [(new_cases, NewCasesQuestion(nationality="RU", since=date(2019, 10, 1),
+                                           by=("month",))),
+              (outcomes, OutcomeQuestion(nationality="RU", by=("fiscal_year",), definitions=(
+                  *OUTCOME_GROUPS, "in_absentia", "in_absentia_of_removals"))),
+              (bond, BondQuestion(nationality="RU", by=("fiscal_year",)))]
 WORKLOADS = {"nationality x fiscal year table": TABLE,
              "nationality page: rates (4 queries)": RATES,
              "nationality page: applications (4 queries)": APPLICATIONS,
-             "nationality page: all 8 queries": RATES + APPLICATIONS}
+             "nationality page: court flow (3 queries)": COURT_FLOW,
+             "nationality page: all 11 queries": RATES + APPLICATIONS + COURT_FLOW}
 
 
 def _time(run) -> float:

@@ -27,12 +27,16 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "eoir"
+# ../shared beside the checkout, or beside a folder holding it (a worktree under /work/wt).
+SHARED = next((p / "shared" / "data" / "eoir" for p in ROOT.parents
+               if (p / "shared" / "data" / "eoir").is_dir()),
+              ROOT.parent / "shared" / "data" / "eoir")
 DDP = SHARED / "deportationdata"
 OUT = ROOT / "src" / "immtrack" / "schema" / "data"
 TABLES = ("A_TblCase", "B_TblProceeding", "tbl_Court_Appln", "tbl_schedule",
           "tbl_CustodyHistory", "tbl_RepsAssigned", "B_TblProceedCharges",
-          "D_TblAssociatedBond", "tbl_Lead_Rider")
+          "D_TblAssociatedBond", "tbl_Lead_Rider", "A_TblCaseIdentifier",
+          "tbl_JuvenileHistory", "tbl_Court_Motions", "tblAppeal")
 KINDS = {"Numeric": "Numeric", "Date": "Date", "String": "String", "Boolean": "String"}
 
 
@@ -223,6 +227,13 @@ SHARE_COLUMNS = {
     ("tbl_RepsAssigned", "PARENT_TABLE"), ("tbl_Lead_Rider", "blnActive"),
     ("B_TblProceedCharges", "CHG_STATUS"), ("D_TblAssociatedBond", "BOND_TYPE"),
     ("D_TblAssociatedBond", "DEC"), ("D_TblAssociatedBond", "FILING_PARTY"),
+    ("D_TblAssociatedBond", "BOND_HEARING_TELEPHONIC"), ("D_TblAssociatedBond", "REL_CON"),
+    ("tbl_JuvenileHistory", "idnJuvenile"), ("tbl_Court_Motions", "DEC"),
+    ("tbl_Court_Motions", "STRFILINGPARTY"), ("tbl_Court_Motions", "STRFILINGMETHOD"),
+    ("tbl_Court_Motions", "STRCERTOFSERVICECODE"), ("tblAppeal", "strAppealCategory"),
+    ("tblAppeal", "strAppealType"), ("tblAppeal", "strFiledBy"),
+    ("tblAppeal", "strBIADecisionType"), ("tblAppeal", "strCustody"),
+    ("tblAppeal", "strCaseType"),
 }
 
 
@@ -312,6 +323,86 @@ def derive_published_cells() -> None:
     stream.close()
 
 
+# What a Board decision (tblAppeal.strBIADecision, tblLookupBIADecision) means for the appeal,
+# tried in order on the lookup's description (lower case); the first match wins.
+_BIA_RULES = (
+    ("other", (r"\bmoot\b",)),
+    ("remanded", (r"(?<!no )remand", r"returned to court")),
+    ("withdrawn", (r"withdraw",)),
+    ("terminated", (r"terminat",)),
+    ("admin_closed", (r"administratively closed",)),
+    ("dismissed", (r"dismiss", r"affirm")),
+    ("sustained", (r"sustain",)),
+    ("denied", (r"\bden(y|ied|ial)?\b",)),
+    ("granted", (r"grant",)),
+    ("rejected", (r"reject",)),
+)
+
+
+def _bia_class(description: str) -> str:
+    text = description.casefold()
+    for name, patterns in _BIA_RULES:
+        if any(re.search(pattern, text) for pattern in patterns):
+            return name
+    return "other"
+
+
+def derive_bia_decisions(rows: list[dict]) -> None:
+    """eoir_bia_decisions.csv: every code of the Board's decision lookup with its class."""
+    stream, writer = _writer("eoir_bia_decisions.csv", ["code", "description",
+                                                        "outcome_class"])
+    with stream:
+        for row in rows:
+            if row["table"] == "tblLookupBIADecision" and row["value"].strip():
+                description = " ".join(row["description"].split())
+                writer.writerow([row["value"].strip(), description, _bia_class(description)])
+
+
+# Charge groups (B_TblProceedCharges.CHARGE, tbllookupCharges), by the section of the
+# Immigration and Nationality Act the code names (EOIR spells sections several ways:
+# "212a06Ai", "(212)(a)(06)(i)(   )(   )"; compared with letters and digits only, lower case).
+# Listed from the most serious: a proceeding's charge group is its most serious charge's.
+CHARGE_GROUPS = (
+    ("security", ("212a03", "212a3", "237a04", "237a4", "241a04a", "241a04b", "241a04c",
+                  "241a04d")),
+    ("criminal", ("212a02", "212a2", "237a02", "237s02", "241a02", "241a11", "212a23")),
+    ("reentry", ("212a09", "212a06b")),
+    ("fraud", ("212a06c", "212a06f", "237a01g", "241a01g", "237a03b", "237a03c", "237a03d",
+               "241a03b", "241a03c")),
+    ("entry_without_inspection", ("212a06ai", "212a06i", "241a01b")),
+    ("arriving_without_documents", ("212a07", "212a20")),
+    ("status_violation", ("237a01a", "237a01b", "237a01c", "237a01d", "241a01a", "241a01c")),
+)
+# Exact codes a prefix above would misplace, as the lookup describes them: 241a04 alone is
+# "Crime involving moral turpitude" (the old 241(a)(4)), its subsections security grounds;
+# 212a06Ai is "Alien in U.S. without Admission or Paroled", 212a06A "Alien previously
+# deported"; the lookup keeps old-law meanings of 212a09A (polygamists), 212a09B (guardian)
+# and 212a09Ci (child abduction).
+CHARGE_EXACT = {"241a04": "criminal", "212a06ai": "entry_without_inspection",
+                "212a06a": "reentry", "212a09a": "other", "212a09b": "other",
+                "212a09ci": "other"}
+
+
+def charge_group(code: str) -> str:
+    key = re.sub(r"[^0-9a-z]", "", code.casefold())
+    if key in CHARGE_EXACT:
+        return CHARGE_EXACT[key]
+    for name, prefixes in CHARGE_GROUPS:
+        if key.startswith(prefixes):
+            return name
+    return "other"
+
+
+def derive_charge_groups(rows: list[dict]) -> None:
+    """eoir_charge_groups.csv: every code of the charges lookup with its group."""
+    stream, writer = _writer("eoir_charge_groups.csv", ["code", "description", "charge_group"])
+    with stream:
+        for row in rows:
+            if row["table"] == "tbllookupCharges" and row["value"].strip():
+                writer.writerow([row["value"].strip(), " ".join(row["description"].split()),
+                                 charge_group(row["value"].strip())])
+
+
 def check_case_type_lookup() -> None:
     """The generator's case types must be the real lookup's."""
     codes = json.loads((SHARED / "schema" / "lookups" / "tblLookupCaseType.json").read_text())
@@ -326,4 +417,6 @@ if __name__ == "__main__":
     derive_value_shares()
     derive_calibration()
     derive_published_cells()
+    derive_bia_decisions(lookup_rows)
+    derive_charge_groups(lookup_rows)
     check_case_type_lookup()

@@ -25,6 +25,12 @@ _EXPORTS = {
     "filings": "immtrack.metrics.applications",
     "time_to_decision": "immtrack.metrics.applications",
     "AsylumQuestion": "immtrack.metrics.asylum", "asylum": "immtrack.metrics.asylum",
+    "NewCasesQuestion": "immtrack.metrics.new_cases",
+    "new_cases": "immtrack.metrics.new_cases", "charges": "immtrack.metrics.new_cases",
+    "OutcomeQuestion": "immtrack.metrics.outcomes", "outcomes": "immtrack.metrics.outcomes",
+    "MppQuestion": "immtrack.metrics.mpp", "mpp": "immtrack.metrics.mpp",
+    "BondQuestion": "immtrack.metrics.bond", "bond": "immtrack.metrics.bond",
+    "AppealQuestion": "immtrack.metrics.appeals", "appeals": "immtrack.metrics.appeals",
     "EncounterQuestion": "immtrack.metrics.encounters",
     "encounters": "immtrack.metrics.encounters", "revisions": "immtrack.metrics.encounters",
 }

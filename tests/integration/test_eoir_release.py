@@ -210,10 +210,11 @@ def test_the_zip_is_the_same_release_as_its_folder(release, lake, tmp_path):
 def test_tables_immtrack_does_not_read_yet_are_named(release, tmp_path):
     extended = tmp_path / "extended"
     shutil.copytree(release, extended)
-    (extended / "tblAppeal.csv").write_text("IDNAPPEAL\r\n1\r\n", encoding="latin-1")
+    (extended / "tblAppealFedCourts.csv").write_text("idnAppealFedCourts\r\n1\r\n",
+                                                     encoding="latin-1")
     outcome = ingest_eoir(tmp_path / "home", str(extended))
     assert outcome.status == "published"
-    assert outcome.message == "also in the release, not read yet: tblAppeal.csv"
+    assert outcome.message == "also in the release, not read yet: tblAppealFedCourts.csv"
 
 
 def test_a_deflate64_zip_reads_like_its_folder(release, lake, tmp_path, monkeypatch):

@@ -20,11 +20,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from immtrack import __version__
+from immtrack.api.court_routes import router as court_api_router
 from immtrack.api.routes import CLAIM_FILE_COMPONENTS
 from immtrack.api.routes import router as api_router
 from immtrack.api.security import LOOPBACK_NAMES, Guard, docs_policy, is_loopback
 from immtrack.claims.model import ClaimTextError, shorten
 from immtrack.errors import LakeError, QueryError
+from immtrack.web.court_pages import router as court_page_router
 from immtrack.web.pages import TEMPLATES
 from immtrack.web.pages import router as page_router
 
@@ -70,7 +72,9 @@ def create_app(home: Path, bind_host: str = "127.0.0.1") -> FastAPI:
                   redoc_url=None)
     app.state.home = home
     app.include_router(api_router)
+    app.include_router(court_api_router)
     app.include_router(page_router)
+    app.include_router(court_page_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: _openapi(app)
     allowed = LOOPBACK_NAMES | {bind_host} if is_loopback(bind_host) else None

@@ -145,6 +145,7 @@ def register_commands() -> None:
         asylum_commands,
         catalog_commands,
         claim_commands,
+        court_commands,
         demo_command,
         detention_commands,
         encounter_commands,

@@ -30,6 +30,7 @@ from immtrack.lake.releases import (
 )
 from immtrack.lake.sql import sql_identifier, sql_list, sql_string
 from immtrack.metrics.asylum_tables import applications_table, decisions_table
+from immtrack.metrics.court_tables import COURT_TABLES
 from immtrack.schema.eoir import EOIR_TABLES
 from immtrack.schema.tables import TABLES
 from immtrack.sources import eoir
@@ -73,6 +74,26 @@ def _derive_asylum_tables(con: duckdb.DuckDBPyConnection, part_files: dict[str, 
         con.execute(f"COPY (SELECT *, {sql_string(release_id)} AS release_id FROM ({sql}) "
                     f"ORDER BY nationality) TO {sql_string(staging.path_for(table))} "
                     "(FORMAT parquet, COMPRESSION zstd)")
+
+
+# Sorting key of each court-flow table: most questions name a nationality.
+COURT_TABLE_ORDER = {"core_eoir__proceedings": "nationality, nta_month",
+                     "core_eoir__bonds": "nationality", "core_eoir__appeals": "nationality"}
+
+
+def _derive_court_tables(con: duckdb.DuckDBPyConnection, part_files: dict[str, list[str]],
+                         staging: Staging, release_id: str) -> None:
+    """Build the court-flow tables (new cases, outcomes, MPP, bonds, appeals) from the staged
+    tables, once per release (metrics/court_tables.py)."""
+    for name, paths in part_files.items():
+        con.execute(f"CREATE OR REPLACE VIEW {sql_identifier(EOIR_TABLES[name].lake_table)} AS "
+                    f"SELECT * FROM read_parquet({sql_list(paths)})")
+    backend = ibis.duckdb.from_connection(con)
+    for table, build in COURT_TABLES.items():
+        sql = ibis.to_sql(build(backend.table), dialect="duckdb")
+        con.execute(f"COPY (SELECT *, {sql_string(release_id)} AS release_id FROM ({sql}) "
+                    f"ORDER BY {COURT_TABLE_ORDER[table]}) TO "
+                    f"{sql_string(staging.path_for(table))} (FORMAT parquet, COMPRESSION zstd)")
 
 
 def _read_lookups(files: eoir.ReleaseFiles, log: QuarantineLog, release_id: str
@@ -123,6 +144,7 @@ def ingest_eoir(home: Path, spec: str, *, release_date: date | None = None,
             part_files[name] = [str(p) for (t, _), p in staging.files.items()
                                 if t == table.lake_table and p.exists()]
         _derive_asylum_tables(con, part_files, staging, release_id)
+        _derive_court_tables(con, part_files, staging, release_id)
         lookups, lookup_counts = _read_lookups(files, log, release_id)
         counts += lookup_counts
         staging.write("raw_eoir__lookups", lookups)

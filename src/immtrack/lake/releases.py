@@ -163,7 +163,8 @@ def _check_reconciles(release: Release, staging: Staging) -> None:
 
 # Tables derived from a release's rows rather than holding them: not part of rows_loaded.
 DERIVED_TABLES = {"eoir_unknown_codes", "core_eoir__asylum_decisions",
-                  "core_eoir__asylum_applications", "core_ice__facilities"}
+                  "core_eoir__asylum_applications", "core_ice__facilities",
+                  "core_eoir__proceedings", "core_eoir__bonds", "core_eoir__appeals"}
 
 
 @dataclass(frozen=True)

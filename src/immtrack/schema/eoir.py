@@ -63,6 +63,15 @@ _TABLE_NOTES = {
     "D_TblAssociatedBond": (("IDNASSOCBOND",), "One row per bond decision."),
     "tbl_Lead_Rider": (("idnLeadRider",), "Links family members' cases (riders) to a lead "
                        "case."),
+    "A_TblCaseIdentifier": (("IDNCASEID",), "Case identifier codes EOIR adds to a case for "
+                            "tracking (tblLookUpCaseIdentifier): MP marks Migrant Protection "
+                            "Protocols cases."),
+    "tbl_JuvenileHistory": (("idnJuvenileHistory",), "Juvenile status records of a case's "
+                            "proceedings (idnJuvenile: EOIR does not publish its lookup)."),
+    "tbl_Court_Motions": (("IDNMOTION",), "One row per motion filed in immigration court "
+                          "(type, filing party, the judge's decision)."),
+    "tblAppeal": (("idnAppeal",), "One row per appeal or motion at the Board of Immigration "
+                  "Appeals: who filed it, the Board's decision where present."),
 }
 # Older releases spelled some columns differently; the newer name is the lake's.
 _ALIASES = {"Sex": ("GENDER",)}
@@ -135,6 +144,20 @@ LOOKUPS = {lookup.name: lookup for lookup in (
            (("tbl_schedule", ("SCHEDULE_TYPE",), ""),)),
     Lookup("tbllookupCharges", ("strCode",), "strCodeDescription",
            (("B_TblProceedCharges", ("CHARGE",), ""),)),
+    Lookup("tblLookUpCaseIdentifier", ("strCode",), "strDescription",
+           (("A_TblCaseIdentifier", ("CASE_ID",), ""),)),
+    Lookup("tblLookupMotionType", ("strCode",), "strDescription",
+           (("tbl_Court_Motions", ("REC_TYPE",), ""),)),
+    # Not tbl_Court_Motions.STRFILINGPARTY: 8.8% of its real values are R and 0.15% S, which
+    # tblLookupFiledBy does not list (value_frequencies_by_field.csv).
+    Lookup("tblLookupFiledBy", ("strCode",), "strDescription",
+           (("tblAppeal", ("strFiledBy",), ""), ("D_TblAssociatedBond", ("FILING_PARTY",), ""))),
+    Lookup("tblLookupBIADecision", ("strCode",), "strDescription",
+           (("tblAppeal", ("strBIADecision",), ""),)),
+    Lookup("tblLookupBIADecisionType", ("strCode",), "strDescription",
+           (("tblAppeal", ("strBIADecisionType",), ""),)),
+    Lookup("tbllookupAppealType", ("strCode",), "strDescription",
+           (("tblAppeal", ("strAppealType",), ""),)),
 )}
 
 
@@ -269,3 +292,80 @@ def _lookup_codes(name: str) -> tuple[str, ...]:
 APPLICATION_CODES = _lookup_codes("tblLookUp_Appln")
 ASYLUM_APPLICATION_CODES = {"ASYL": "Asylum", "ASYW": "Withholding of removal (INA 241(b)(3))",
                             "WCAT": "Withholding under the Convention Against Torture"}
+
+
+def _data_rows(name: str) -> list[dict]:
+    with files("immtrack.schema").joinpath(f"data/{name}").open(newline="",
+                                                               encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+# The outcome of a completed proceeding, in the six groups TRAC's and EOIR's court tools
+# report, from the court-decision classes above (COURT_OUTCOME_CLASSES). "denied" (an
+# asylum-only or withholding-only application denied: DHS's order stands), rescissions,
+# review of DHS's fear findings, withdrawals, abandonments and zero bonds are "other";
+# transfers are not completions; unclassified pairs are left out and counted.
+OUTCOME_GROUPS = {
+    "removal_order": ("removal", "removal_with_protection"),
+    "voluntary_departure": ("voluntary_departure",),
+    "relief": ("relief",),
+    "terminated": ("terminated",),
+    "admin_closure": ("admin_closure",),
+    "other": ("withdrawn_admission", "denied", "rescinded", "dhs_affirmed", "dhs_vacated",
+              "withdrawn", "abandoned", "bond", "other"),
+}
+OUTCOME_GROUP_TITLES = {
+    "removal_order": "Removal order (removal, deportation or exclusion; with or without "
+                     "withholding or CAT protection)",
+    "voluntary_departure": "Voluntary departure granted",
+    "relief": "Relief granted (asylum, withholding, cancellation, adjustment, admitted, "
+              "status kept)",
+    "terminated": "Case terminated or dismissed",
+    "admin_closure": "Administratively closed (may be recalendared)",
+    "other": "Other completion (application for admission withdrawn, asylum-only or "
+             "withholding-only denial, rescission, fear review, withdrawn, abandoned, other)",
+}
+# ABSENTIA (B_TblProceeding): "Indicates whether the alien fails to appear as scheduled
+# before an immigration judge" (EOIR's column definition); Y is an in absentia order, blank or
+# N is not (the Deportation Data Project's codebook).
+IN_ABSENTIA = "Y"
+
+# Migrant Protection Protocols ("Remain in Mexico"): cases EOIR marks with the case identifier
+# MP (tblLookUpCaseIdentifier: MIGRANT PROTECTION PROTOCOL), or heard at the hearing locations
+# tblLookupHloc names as MPP courts (MPP COURT CALEXICO PORT, MPP COURT EL PASO, MPP
+# BROWNSVILLE GATEWAY INTERNATIONAL BRIDGE, MPP LAREDO, MPP COURT OTAY MESA, MPP COURT SAN
+# YSIDRO PORT, MPP- TUM). MPP itself is a test location ("TEST HEARING LOC - ECAS MPP") and
+# the lookup's RM ("Remain in Mexico") is not EOIR's MPP marker: neither counts.
+MPP_CASE_IDS = ("MP",)
+MPP_HEARING_LOCATIONS = ("CIX", "ENP", "MPB", "MPL", "OPP", "SYP", "TUM")
+
+# Charge groups of tbllookupCharges codes (eoir_charge_groups.csv, derived by
+# scripts/derive_eoir_registry.py from the section of the Act each code names), most serious
+# first: a proceeding's charge group is that of its most serious charge. A code the lookup
+# does not list is "unknown" and counted.
+CHARGE_GROUP_ORDER = ("security", "criminal", "reentry", "fraud", "entry_without_inspection",
+                      "arriving_without_documents", "status_violation", "other")
+CHARGE_GROUP_TITLES = {
+    "security": "Security and related grounds (212(a)(3), 237(a)(4))",
+    "criminal": "Criminal grounds (212(a)(2), 237(a)(2), 241(a)(2))",
+    "reentry": "Previously removed or unlawfully present (212(a)(9), 212(a)(6)(A)-(B))",
+    "fraud": "Fraud, misrepresentation, false claims, document fraud (212(a)(6)(C), (F), "
+             "237(a)(1)(G), 237(a)(3)(B)-(D))",
+    "entry_without_inspection": "Present without admission or parole: entry without "
+                                "inspection (212(a)(6)(A)(i), old 241(a)(1)(B))",
+    "arriving_without_documents": "Arriving without valid entry documents (212(a)(7))",
+    "status_violation": "Status violation or overstay (237(a)(1)(A)-(D), 241(a)(1)(A), (C))",
+    "other": "Other grounds (health, public charge, labor certification, smuggling...)",
+    "none": "No charge recorded for the proceeding",
+}
+CHARGE_GROUPS = {r["code"]: r["charge_group"] for r in _data_rows("eoir_charge_groups.csv")}
+
+# The Board's decisions on appeals (tblAppeal.strBIADecision, tblLookupBIADecision) with the
+# class immtrack counts (eoir_bia_decisions.csv, derived from the descriptions): dismissed (the
+# decision appealed stands), sustained, granted, denied, remanded, terminated, withdrawn,
+# admin_closed, rejected, other.
+BIA_DECISIONS = {r["code"]: (r["description"], r["outcome_class"])
+                 for r in _data_rows("eoir_bia_decisions.csv")}
+# Who filed an appeal (tblAppeal.strFiledBy, tblLookupFiledBy): A the noncitizen ("Alien"),
+# I DHS, B both; the lookup's other codes are rare.
+FILED_BY = {"A": "noncitizen", "I": "DHS", "B": "both"}

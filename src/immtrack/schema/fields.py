@@ -253,7 +253,99 @@ ICE_FIELDS = _fields(
     Field("release_reason", pa.string(), "Why the person left detention."),
 )
 
+
+COURT_FLOW_FIELDS = _fields(
+    Field("is_first_proceeding", pa.bool_(),
+          "True for the case's first proceeding (lowest IDNPROCEEDING: EOIR's ids grow with "
+          "time); new cases count these."),
+    Field("nta_date", pa.date32(),
+          "Date of the case's charging document (Notice to Appear, or Order to Show Cause "
+          "before 1997): the earliest OSC_DATE of its proceedings."),
+    Field("nta_month", pa.date32(), "First day of the month of the NTA date."),
+    Field("nta_fy", pa.int32(), "Fiscal year of the NTA date (October to September)."),
+    Field("charge_group", pa.string(),
+          "The proceeding's most serious charge group (schema.eoir.CHARGE_GROUP_ORDER: "
+          "security, criminal, reentry, fraud, entry_without_inspection, "
+          "arriving_without_documents, status_violation, other), none without charges, "
+          "unknown when its only charges are codes tbllookupCharges does not list."),
+    Field("mpp", pa.bool_(),
+          "True for Migrant Protection Protocols cases: case identifier MP "
+          "(A_TblCaseIdentifier) or a proceeding heard at an MPP hearing location "
+          "(schema.eoir.MPP_HEARING_LOCATIONS)."),
+    Field("mpp_marked", pa.bool_(), "True when the case carries the case identifier MP."),
+    Field("completion_date", pa.date32(), "The proceeding's completion date (COMP_DATE)."),
+    Field("completion_fy", pa.int32(), "Fiscal year of the completion date."),
+    Field("court_decision_code", pa.string(),
+          "The proceeding's DEC_CODE (court decision), else its OTHER_COMP (other "
+          "completion)."),
+    Field("outcome_group", pa.string(),
+          "The completed proceeding's outcome in six groups (schema.eoir.OUTCOME_GROUPS): "
+          "removal_order, voluntary_departure, relief, terminated, admin_closure, other; "
+          "transfer (not a completion), unclassified (a pair EOIR's lookup does not list) or "
+          "no_decision (completed without a decision code): left out and counted."),
+    Field("in_absentia", pa.bool_(),
+          "True when the proceeding's ABSENTIA is Y: an order entered because the person did "
+          "not appear (blank or N: not in absentia)."),
+    Field("is_completion", pa.bool_(),
+          "True for a completed proceeding that is not a change of venue or transfer."),
+    Field("is_last_completion", pa.bool_(),
+          "True for the case's latest completion (TRAC-style completed cases: each case once, "
+          "at its latest outcome)."),
+    Field("represented_at_completion", pa.bool_(),
+          "True when court counsel's first appearance (E_28_DATE) is on or before the "
+          "completion date."),
+    Field("days_to_completion", pa.int32(),
+          "Days from the NTA date to the completion date; null while pending."),
+    Field("bond_id", pa.int64(), "EOIR IDNASSOCBOND: one bond proceeding or decision."),
+    Field("bond_decision", pa.string(),
+          "The judge's bond decision code (D_TblAssociatedBond DEC) as recorded: EOIR "
+          "publishes no lookup for it."),
+    Field("bond_decision_date", pa.date32(), "Completion date of the bond proceeding."),
+    Field("bond_decision_fy", pa.int32(), "Fiscal year of the bond completion date."),
+    Field("request_date", pa.date32(),
+          "Date the court received the bond hearing request (BOND_HEAR_REQ_DATE)."),
+    Field("request_fy", pa.int32(), "Fiscal year of the request date."),
+    Field("initial_bond", pa.float64(),
+          "Bond in dollars set by DHS (INITIAL_BOND); null when blank or not a number."),
+    Field("new_bond", pa.float64(),
+          "Bond in dollars set by the immigration judge (NEW_BOND); null when blank or not a "
+          "number."),
+    Field("amount_change", pa.string(),
+          "lowered, raised or unchanged when both amounts are numbers; set_by_judge when only "
+          "the judge's is; not_set_by_judge when only DHS's is; no_amount otherwise."),
+    Field("amount_not_numeric", pa.bool_(),
+          "True when INITIAL_BOND or NEW_BOND holds text that is not a number."),
+    Field("bond_type", pa.string(),
+          "BB custody redetermination, BD motion for bond redetermination, SB subsequent "
+          "bond determination (the Deportation Data Project's codebook)."),
+    Field("filing_party", pa.string(), "Who filed (tblLookupFiledBy: A noncitizen, I DHS...)."),
+    Field("detained_date", pa.date32(),
+          "Date the person was detained: the case's DATE_DETAINED, else the earliest "
+          "detention date of its custody history."),
+    Field("days_detained_to_decision", pa.int32(),
+          "Days from the detention date to the bond decision; null without both dates or "
+          "when the decision comes first."),
+    Field("appeal_id", pa.int64(), "EOIR idnAppeal: one appeal or motion at the Board."),
+    Field("appeal_category", pa.string(),
+          "strAppealCategory: IJ (an immigration judge's decision), DD (a DHS officer's), MA."),
+    Field("appeal_type", pa.string(), "strAppealType (tbllookupAppealType): Case Appeal, Bond "
+          "Appeal, MTR BIA..."),
+    Field("filed_by", pa.string(),
+          "Who appealed (strFiledBy, tblLookupFiledBy): A noncitizen, I DHS, B both, O other, "
+          "P petitioner..."),
+    Field("appeal_filed_date", pa.date32(), "Date the appeal was filed."),
+    Field("appeal_filed_fy", pa.int32(), "Fiscal year the appeal was filed."),
+    Field("bia_decision", pa.string(), "The Board's decision code (tblLookupBIADecision)."),
+    Field("bia_outcome", pa.string(),
+          "The Board's decision in classes (schema.eoir.BIA_DECISIONS): dismissed, "
+          "sustained, granted, denied, remanded, terminated, withdrawn, admin_closed, "
+          "rejected, other; pending without a decision; unknown_code for codes the lookup "
+          "does not list."),
+    Field("bia_decision_date", pa.date32(), "Date of the Board's decision."),
+    Field("bia_decision_fy", pa.int32(), "Fiscal year of the Board's decision."),
+)
+
 FIELDS: dict[str, Field] = {
     **PROVENANCE_FIELDS, **ENCOUNTER_FIELDS, **QUARANTINE_FIELDS, **EOIR_FIELDS,
-    **ASYLUM_DECISION_FIELDS, **RELEASE_FIELDS, **ICE_FIELDS,
+    **ASYLUM_DECISION_FIELDS, **RELEASE_FIELDS, **ICE_FIELDS, **COURT_FLOW_FIELDS,
 }

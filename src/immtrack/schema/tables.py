@@ -124,6 +124,55 @@ _EOIR_DERIVED_TABLES += (
     ),
 )
 
+_EOIR_DERIVED_TABLES += (
+    Table(
+        name="core_eoir__proceedings",
+        source="eoir",
+        description="One row per proceeding with its case's NTA date, nationality, court, case "
+                    "type, custody, charge group and MPP mark, and once completed its outcome "
+                    "group, in absentia flag, representation and which completion of the case "
+                    "it is; derived at ingest (metrics/court_tables.py, proceedings_table).",
+        fields=("case_id", "proceeding_id", "is_first_proceeding", "nta_date", "nta_month",
+                "nta_fy", "nationality", "court", "hearing_location", "judge", "case_type",
+                "custody", "charge_group", "mpp", "mpp_marked", "completion_date",
+                "completion_fy", "court_outcome", "court_decision_code", "outcome_group",
+                "in_absentia", "is_completion", "is_initial_completion", "is_last_completion",
+                "represented", "represented_at_completion", "days_to_completion",
+                "release_id"),
+        current="newest_release",
+        caveats=(_EOIR_CAVEAT,),
+    ),
+    Table(
+        name="core_eoir__bonds",
+        source="eoir",
+        description="One row per bond record (D_TblAssociatedBond) with its decision code, "
+                    "request and decision dates, amounts in dollars, the change the judge made "
+                    "and the days since detention; derived at ingest (metrics/court_tables.py, "
+                    "bonds_table).",
+        fields=("bond_id", "case_id", "proceeding_id", "nationality", "court",
+                "hearing_location", "judge", "custody", "bond_decision", "bond_decision_date",
+                "bond_decision_fy", "request_date", "request_fy", "initial_bond", "new_bond",
+                "amount_change", "amount_not_numeric", "bond_type", "filing_party",
+                "detained_date", "days_detained_to_decision", "represented",
+                "represented_at_completion", "release_id"),
+        current="newest_release",
+        caveats=(_EOIR_CAVEAT,),
+    ),
+    Table(
+        name="core_eoir__appeals",
+        source="eoir",
+        description="One row per appeal or motion at the Board of Immigration Appeals "
+                    "(tblAppeal): who filed it, when, the Board's decision and its class; "
+                    "derived at ingest (metrics/court_tables.py, appeals_table).",
+        fields=("appeal_id", "case_id", "proceeding_id", "appeal_category", "appeal_type",
+                "filed_by", "appeal_filed_date", "appeal_filed_fy", "bia_decision",
+                "bia_outcome", "bia_decision_date", "bia_decision_fy", "nationality",
+                "case_type", "custody", "court", "judge", "release_id"),
+        current="newest_release",
+        caveats=(_EOIR_CAVEAT,),
+    ),
+)
+
 _ICE_CAVEAT = ("ICE's statistics are averages it computes; releases overlap and revise "
                "earlier figures, so every row names its workbook (ice_file_date).")
 _ICE_TABLES = (

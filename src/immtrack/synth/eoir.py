@@ -44,6 +44,7 @@ from immtrack.synth.eoir_frames import (
     concat_frames,
 )
 from immtrack.synth.eoir_model import draw_random, with_counsel_dates
+from immtrack.synth.eoir_mpp import mark_mpp
 from immtrack.synth.eoir_published import (
     PlantedCell,
     keep_out_of_planted,
@@ -81,6 +82,7 @@ def chunk_tables(frames: tuple, rng: np.random.Generator, ids: tables.Ids,
                  release_day: int) -> dict[str, tuple[dict, np.ndarray]]:
     """Every table's columns for one chunk of cases, each with its rows' case indices."""
     cases, proceedings, applications = frames
+    mpp, hearing_location = mark_mpp(rng, cases, proceedings)
     case_ids = ids.take("A_TblCase", cases.n)
     proceeding_ids = ids.take("B_TblProceeding", proceedings.n)
     hearings = tables.hearing_rows(rng, proceedings, release_day)
@@ -94,7 +96,8 @@ def chunk_tables(frames: tuple, rng: np.random.Generator, ids: tables.Ids,
     return {
         "A_TblCase": tables.case_table(rng, cases, case_ids, first_hearing),
         "B_TblProceeding": tables.proceeding_table(rng, cases, proceedings, case_ids,
-                                                   proceeding_ids, release_day),
+                                                   proceeding_ids, release_day,
+                                                   hearing_location),
         "tbl_Court_Appln": tables.application_table(rng, proceedings, applications, case_ids,
                                                     proceeding_ids, ids),
         "tbl_schedule": tables.schedule_table(rng, cases, proceedings, hearings, case_ids,
@@ -107,6 +110,13 @@ def chunk_tables(frames: tuple, rng: np.random.Generator, ids: tables.Ids,
         "D_TblAssociatedBond": tables.bond_table(rng, cases, proceedings, case_ids,
                                                  proceeding_ids, ids),
         "tbl_Lead_Rider": tables.rider_table(rng, cases, case_ids, ids),
+        "A_TblCaseIdentifier": tables.case_identifier_table(rng, cases, mpp, case_ids, ids),
+        "tbl_JuvenileHistory": tables.juvenile_table(rng, cases, proceedings, case_ids,
+                                                     proceeding_ids, ids),
+        "tbl_Court_Motions": tables.motions_table(rng, cases, proceedings, case_ids,
+                                                  proceeding_ids, ids),
+        "tblAppeal": tables.appeal_table(rng, cases, proceedings, case_ids, proceeding_ids,
+                                         release_day, ids),
     }
 
 

@@ -32,7 +32,12 @@ COMPARED = (("A_TblCase", "CUSTODY"), ("A_TblCase", "CASE_TYPE"), ("A_TblCase", 
             ("tbl_RepsAssigned", "STRATTYTYPE"), ("tbl_RepsAssigned", "BLNPRIMEATTY"),
             ("tbl_RepsAssigned", "PARENT_TABLE"), ("tbl_Lead_Rider", "blnActive"),
             ("B_TblProceedCharges", "CHG_STATUS"), ("D_TblAssociatedBond", "BOND_TYPE"),
-            ("D_TblAssociatedBond", "DEC"), ("D_TblAssociatedBond", "FILING_PARTY"))
+            ("D_TblAssociatedBond", "DEC"), ("D_TblAssociatedBond", "FILING_PARTY"),
+            ("tbl_JuvenileHistory", "idnJuvenile"), ("tbl_Court_Motions", "DEC"),
+            ("tbl_Court_Motions", "STRFILINGPARTY"), ("tbl_Court_Motions", "STRFILINGMETHOD"),
+            ("tbl_Court_Motions", "STRCERTOFSERVICECODE"), ("tblAppeal", "strAppealCategory"),
+            ("tblAppeal", "strAppealType"), ("tblAppeal", "strFiledBy"),
+            ("tblAppeal", "strBIADecisionType"))
 # Structural rates held within this relative gap of their real figure.
 STRUCTURE_TOLERANCE = 0.20
 # Value shares held within this many percentage points.
@@ -103,6 +108,10 @@ def structural_rates(folder: Path) -> list[dict]:
     custody = _read(folder, "tbl_CustodyHistory", ["IDNCUSTODY"])
     reps = _read(folder, "tbl_RepsAssigned", ["IDNREPSASSIGNED"])
     hearings = _read(folder, "tbl_schedule", ["IDNSCHEDULE"])
+    extra = {name: _read(folder, table, [column]).num_rows for name, table, column in (
+        ("juvenile_rows_per_case", "tbl_JuvenileHistory", "idnJuvenileHistory"),
+        ("motion_rows_per_case", "tbl_Court_Motions", "IDNMOTION"),
+        ("appeal_rows_per_case", "tblAppeal", "idnAppeal"))}
     n_cases, n_proc = cases.num_rows, proceedings.num_rows
     completed = {p: c for p, c in zip(proceedings["IDNPROCEEDING"].to_pylist(),
                                       proceedings["COMP_DATE"].to_pylist(), strict=True) if c}
@@ -146,6 +155,7 @@ def structural_rates(folder: Path) -> list[dict]:
         "rider_severed": share(active.count("0"), len(active)),
         "reps_rows_per_case": share(reps.num_rows, n_cases),
         "hearings_per_proceeding": share(hearings.num_rows, n_proc),
+        **{name: share(rows, n_cases) for name, rows in extra.items()},
     }
     real = {name: rate.value for name, rate in STRUCTURE.items()}
     real["rider_severed"] = shares("tbl_Lead_Rider", "blnActive").share("0")

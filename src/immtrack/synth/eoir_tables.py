@@ -98,9 +98,15 @@ def case_table(rng, cases: CaseFrame, case_ids: np.ndarray,
 
 
 def proceeding_table(rng, cases: CaseFrame, proceedings: ProceedingFrame,
-                     case_ids: np.ndarray, proceeding_ids: np.ndarray, release_day: int
+                     case_ids: np.ndarray, proceeding_ids: np.ndarray, release_day: int,
+                     hearing_location: np.ndarray | None = None
                      ) -> tuple[Columns, np.ndarray]:
+    """`hearing_location` gives a proceeding's hearing location where it is not its court's
+    own code ('' elsewhere): MPP cases are heard at the MPP hearing locations."""
     m = proceedings.n
+    court = COURT_CODES[proceedings.court]
+    location = court if hearing_location is None else \
+        np.where(hearing_location != "", hearing_location, court)
     nat = cases.nationality[proceedings.case]
     decided = proceedings.dec_code != ""
     dec_type = shares("B_TblProceeding", "DEC_TYPE")
@@ -117,8 +123,8 @@ def proceeding_table(rng, cases: CaseFrame, proceedings: ProceedingFrame,
         "IDNCASE": _id_text(case_ids[proceedings.case]),
         "OSC_DATE": dates(cases.filed[proceedings.case]),
         "INPUT_DATE": dates(np.minimum(proceedings.start + 3, release_day)),
-        "BASE_CITY_CODE": text(COURT_CODES[proceedings.court]),
-        "HEARING_LOC_CODE": text(COURT_CODES[proceedings.court]),
+        "BASE_CITY_CODE": text(court),
+        "HEARING_LOC_CODE": text(location),
         "IJ_CODE": text(judges(proceedings)),
         "TRANS_IN_DATE": dates(np.where(proceedings.reason == "venue", proceedings.start, -1)),
         "HEARING_DATE": dates(hearing),
@@ -279,42 +285,96 @@ def reps_table(rng, cases: CaseFrame, proceedings: ProceedingFrame, case_ids: np
     }, case
 
 
+# Charges a proceeding is brought on, by case type (codes of tbllookupCharges; assumed shares:
+# the staged frequencies do not cover CHARGE). Removal cases are mostly entry without
+# inspection, arriving without documents or overstays; detained people more often face
+# criminal grounds.
+CHARGE_MIX = {
+    "RMV": (("212a06Ai", .50), ("212a07Ai  I", .16), ("237a01B", .12), ("237a01Ci", .06),
+            ("212a09Ai", .03), ("212a06Ci", .03), ("237a02Aiii", .04), ("237a02Bi", .03),
+            ("237a02Ai", .02), ("212a02Ai  I", .01)),
+    "DEP": (("241a01B", .55), ("241a01Ci", .20), ("241a02Aiii", .08), ("241a02Bi", .07),
+            ("241a01Gi", .05), ("241a02Ai", .05)),
+    "EXC": (("212a20", .45), ("212a06Ci", .25), ("212a07Ai  I", .20), ("212a23", .10)),
+}
+CRIMINAL_IF_DETAINED = .35  # assumption: share of detained people's charges on criminal grounds
+CRIMINAL_CODES = ("237a02Aiii", "237a02Bi", "237a02Ai", "237a02Aii", "237a02Ei")
+
+
 def charges_table(rng, proceedings: ProceedingFrame, case_ids: np.ndarray,
                   proceeding_ids: np.ndarray, ids: Ids) -> tuple[Columns, np.ndarray]:
-    """0.89 charges per proceeding (real), status at its real shares."""
+    """0.89 charges per proceeding (real), status at its real shares; codes by case type
+    (CHARGE_MIX), criminal grounds more often for detained people; other case types take
+    codes from the whole lookup."""
     count = rng.poisson(STRUCTURE["charges_per_proceeding"].value, size=proceedings.n)
     rows = np.repeat(np.arange(proceedings.n), count)
     status = shares("B_TblProceedCharges", "CHG_STATUS")
-    charges = np.array(lookup_codes("tbllookupCharges")[:12])
+    case_type = proceedings.case_type[rows]
+    charge = rng.choice(np.array(lookup_codes("tbllookupCharges")), size=len(rows)).astype(object)
+    for kind, mix in CHARGE_MIX.items():
+        here = np.flatnonzero(case_type == kind)
+        codes, weights = zip(*mix, strict=True)
+        charge[here] = rng.choice(np.array(codes), size=len(here),
+                                  p=np.array(weights) / sum(weights))
+    criminal = (proceedings.custody[rows] == "D") & np.isin(case_type, ["RMV"]) \
+        & (rng.random(len(rows)) < CRIMINAL_IF_DETAINED)
+    charge[criminal] = rng.choice(np.array(CRIMINAL_CODES), size=int(criminal.sum()))
     return {
         "IDNPRCDCHG": _id_text(ids.take("B_TblProceedCharges", len(rows))),
         "IDNCASE": _id_text(case_ids[proceedings.case[rows]]),
         "IDNPROCEEDING": _id_text(proceeding_ids[rows]),
-        "CHARGE": text(rng.choice(charges, size=len(rows))),
+        "CHARGE": text(charge.astype(str)),
         "CHG_STATUS": text(status.draw(rng, len(rows)), rng.random(len(rows)) < status.blank),
     }, proceedings.case[rows]
+
+
+# Bond amounts in dollars (assumed: the staged figures hold no amounts): ICE's initial bond and
+# the judge's new bond, drawn log-normally and rounded to $500; the judge lowers the bond more
+# often than raising it. The statutory minimum is $1,500.
+INITIAL_BOND_MEDIAN, NEW_BOND_MEDIAN, BOND_SPREAD = 10_000, 7_500, .6
+
+
+def _dollars(rng, median: float, size: int) -> np.ndarray:
+    amounts = np.exp(np.log(median) + BOND_SPREAD * rng.standard_normal(size))
+    return np.maximum(np.round(amounts / 500) * 500, 1500).astype(np.int64)
 
 
 def bond_table(rng, cases: CaseFrame, proceedings: ProceedingFrame, case_ids: np.ndarray,
                proceeding_ids: np.ndarray, ids: Ids) -> tuple[Columns, np.ndarray]:
     """Bond hearings (0.127 rows per case, real) for detained and released people's first
-    proceedings; type, decision and filing party at their real shares."""
+    proceedings, requested days to months after detention and decided a few weeks later; type,
+    decision, filing party, medium and changed release conditions at their real shares;
+    INITIAL_BOND and NEW_BOND blank at their real shares, amounts assumed (above)."""
     first = np.flatnonzero((proceedings.order == 0)
                            & (cases.custody[proceedings.case] != "N"))
     want = STRUCTURE["bond_rows_per_case"].value * cases.n
     chosen = first[rng.random(len(first)) < min(want / max(len(first), 1), 1.0)]
     case = proceedings.case[chosen]
     size = len(chosen)
+    detained = np.where(cases.detained_day[case] >= 0, cases.detained_day[case],
+                        proceedings.start[chosen])
+    requested = detained + rng.gamma(1.5, 30, size=size).astype(np.int64) + 1
+    decided = requested + rng.integers(3, 40, size=size)
+    initial = _dollars(rng, INITIAL_BOND_MEDIAN, size)
+    new = _dollars(rng, NEW_BOND_MEDIAN, size)
+    court = COURT_CODES[proceedings.court[chosen]]
     return {
         "IDNASSOCBOND": _id_text(ids.take("D_TblAssociatedBond", size)),
         "IDNPROCEEDING": _id_text(proceeding_ids[chosen]),
         "IDNCASE": _id_text(case_ids[case]),
         "OSC_DATE": dates(cases.filed[case]),
-        "BASE_CITY_CODE": text(COURT_CODES[proceedings.court[chosen]]),
+        "REC_TYPE": text(np.full(size, "B")),
+        "INPUT_DATE": dates(requested),
+        "BASE_CITY_CODE": text(court), "HEARING_LOC_CODE": text(court),
         "IJ_CODE": text(judges(proceedings)[chosen]),
         "DEC": text(shares("D_TblAssociatedBond", "DEC").draw(rng, size)),
-        "COMP_DATE": dates(proceedings.start[chosen] + 20),
-        "INITIAL_BOND": text((rng.integers(15, 200, size=size) * 100).astype(str)),
+        "COMP_DATE": dates(decided),
+        "INITIAL_BOND": text(initial.astype(str), rng.random(size) < .658),
+        "REL_CON": _with_blanks(rng, "D_TblAssociatedBond", "REL_CON", size),
+        "BOND_HEARING_TELEPHONIC": _with_blanks(rng, "D_TblAssociatedBond",
+                                                "BOND_HEARING_TELEPHONIC", size),
+        "BOND_HEAR_REQ_DATE": dates(requested),
+        "NEW_BOND": text(new.astype(str), rng.random(size) < .436),
         "BOND_TYPE": _with_blanks(rng, "D_TblAssociatedBond", "BOND_TYPE", size),
         "FILING_PARTY": _with_blanks(rng, "D_TblAssociatedBond", "FILING_PARTY", size),
     }, case
@@ -345,3 +405,139 @@ def rider_table(rng, cases: CaseFrame, case_ids: np.ndarray, ids: Ids
                                                                         len(riders)), -1)),
         "blnActive": text(np.where(severed, "0", "1")),
     }, riders
+
+
+# Case identifiers other than MP that generated releases attach now and then (assumption: the
+# staged frequencies do not cover CASE_ID): dedicated docket, family units, juveniles.
+OTHER_CASE_IDS = (("DD", .4), ("FA", .3), ("UJ", .2), ("J", .1))
+OTHER_CASE_ID_SHARE = .03
+
+
+def case_identifier_table(rng, cases: CaseFrame, mpp: np.ndarray, case_ids: np.ndarray,
+                          ids: Ids) -> tuple[Columns, np.ndarray]:
+    """A_TblCaseIdentifier: MP on every MPP case, and another identifier on a few cases
+    (OTHER_CASE_IDS); the real table has about 0.05 rows per case (see eoir_structure.csv)."""
+    other = ~mpp & (rng.random(cases.n) < OTHER_CASE_ID_SHARE)
+    codes, weights = zip(*OTHER_CASE_IDS, strict=True)
+    case = np.concatenate([np.flatnonzero(mpp), np.flatnonzero(other)])
+    code = np.concatenate([np.full(int(mpp.sum()), "MP"),
+                           rng.choice(np.array(codes), size=int(other.sum()),
+                                      p=np.array(weights) / sum(weights))])
+    order = np.argsort(case, kind="stable")
+    case, code = case[order], code[order]
+    return {
+        "IDNCASEID": _id_text(ids.take("A_TblCaseIdentifier", len(case))),
+        "IDNCASE": _id_text(case_ids[case]), "CASE_ID": text(code),
+    }, case
+
+
+def juvenile_table(rng, cases: CaseFrame, proceedings: ProceedingFrame, case_ids: np.ndarray,
+                   proceeding_ids: np.ndarray, ids: Ids) -> tuple[Columns, np.ndarray]:
+    """tbl_JuvenileHistory: 0.24 rows per case (real), on first proceedings; idnJuvenile at its
+    real shares (EOIR does not publish what each number means); DATMODIFIEDON blank on two
+    thirds of rows, as real."""
+    first = np.flatnonzero(proceedings.order == 0)
+    want = STRUCTURE["juvenile_rows_per_case"].value * cases.n
+    chosen = first[rng.random(len(first)) < min(want / max(len(first), 1), 1.0)]
+    size = len(chosen)
+    created = proceedings.start[chosen] + rng.integers(0, 60, size=size)
+    return {
+        "idnJuvenileHistory": _id_text(ids.take("tbl_JuvenileHistory", size)),
+        "idnCase": _id_text(case_ids[proceedings.case[chosen]]),
+        "idnProceeding": _id_text(proceeding_ids[chosen]),
+        "idnJuvenile": text(shares("tbl_JuvenileHistory", "idnJuvenile").draw(rng, size)),
+        "DATCREATEDON": dates(created, rng.random(size) < .0134),
+        "DATMODIFIEDON": dates(created + rng.integers(30, 700, size=size),
+                               rng.random(size) < .674),
+    }, proceedings.case[chosen]
+
+
+# Motion types (tblLookupMotionType) generated motions are (assumption: the staged frequencies
+# do not cover REC_TYPE): continuances, changes of venue, reopening, recalendaring...
+MOTION_TYPES = (("CO", .22), ("CV", .14), ("O", .12), ("C", .10), ("ET", .08), ("AC", .07),
+                ("TP", .06), ("SC", .06), ("WC", .05), ("EH", .04), ("TV", .03), ("MA", .03))
+
+
+def motions_table(rng, cases: CaseFrame, proceedings: ProceedingFrame, case_ids: np.ndarray,
+                  proceeding_ids: np.ndarray, ids: Ids) -> tuple[Columns, np.ndarray]:
+    """tbl_Court_Motions: 0.58 motions per case (real), each filed during its proceeding;
+    decision, filing party, filing method and service at their real shares; DEC blank and
+    COMP_DATE blank together (1.05%, real)."""
+    per = STRUCTURE["motion_rows_per_case"].value * cases.n / max(proceedings.n, 1)
+    count = rng.poisson(per, size=proceedings.n)
+    rows = np.repeat(np.arange(proceedings.n), count)
+    size = len(rows)
+    stop = np.where(proceedings.end >= 0, proceedings.end, proceedings.start + 400)
+    received = proceedings.start[rows] + (rng.random(size) * np.maximum(
+        stop[rows] - proceedings.start[rows], 1)).astype(np.int64)
+    decision = shares("tbl_Court_Motions", "DEC")
+    undecided = rng.random(size) < decision.blank
+    types, weights = zip(*MOTION_TYPES, strict=True)
+    court = COURT_CODES[proceedings.court[rows]]
+    case = proceedings.case[rows]
+    return {
+        "IDNMOTION": _id_text(ids.take("tbl_Court_Motions", size)),
+        "IDNPROCEEDING": _id_text(proceeding_ids[rows]),
+        "IDNCASE": _id_text(case_ids[case]),
+        "OSC_DATE": dates(cases.filed[case]),
+        "REC_TYPE": text(rng.choice(np.array(types), size=size,
+                                    p=np.array(weights) / sum(weights))),
+        "INPUT_DATE": dates(received), "BASE_CITY_CODE": text(court),
+        "HEARING_LOC_CODE": text(court), "IJ_CODE": text(judges(proceedings)[rows]),
+        "DEC": text(decision.draw(rng, size), undecided),
+        "COMP_DATE": dates(received + rng.integers(5, 60, size=size), undecided),
+        "MOTION_RECD_DATE": dates(received),
+        "STRFILINGPARTY": _with_blanks(rng, "tbl_Court_Motions", "STRFILINGPARTY", size),
+        "STRFILINGMETHOD": _with_blanks(rng, "tbl_Court_Motions", "STRFILINGMETHOD", size),
+        "STRCERTOFSERVICECODE": _with_blanks(rng, "tbl_Court_Motions", "STRCERTOFSERVICECODE",
+                                             size),
+        "strDJScenario": text(np.full(size, "0")),
+    }, case
+
+
+# The Board's decisions on generated appeals (assumption: the staged frequencies do not cover
+# strBIADecision): most appeals are dismissed, some sustained or remanded.
+BIA_OUTCOMES = (("DIS", .46), ("SAF", .08), ("SUD", .04), ("SUS", .08), ("REM", .14),
+                ("TER", .03), ("WDL", .04), ("ADM", .03), ("DEN", .06), ("GRN", .04))
+# Appeal types of the Department of Homeland Security's officers' decisions (category DD).
+DD_TYPES = ("DD Visa", "DD Fines", "DD 212", "DD Bond")
+
+
+def appeal_table(rng, cases: CaseFrame, proceedings: ProceedingFrame, case_ids: np.ndarray,
+                 proceeding_ids: np.ndarray, release_day: int, ids: Ids
+                 ) -> tuple[Columns, np.ndarray]:
+    """tblAppeal: 0.115 appeals per case (real), on completed proceedings, filed within a
+    month of the decision; type, filer and decision type at their real shares, the category
+    following the type (DD for DHS officers' decisions, IJ otherwise); the Board decides within
+    about a year (11.4% still undecided, as real); case type, nationality and custody those of
+    the case."""
+    completed = np.flatnonzero(proceedings.end >= 0)
+    want = STRUCTURE["appeal_rows_per_case"].value * cases.n
+    chosen = completed[rng.random(len(completed)) < min(want / max(len(completed), 1), 1.0)]
+    size = len(chosen)
+    case = proceedings.case[chosen]
+    kind = shares("tblAppeal", "strAppealType").draw(rng, size)
+    filed = np.minimum(proceedings.end[chosen] + rng.integers(1, 31, size=size), release_day)
+    decided = filed + rng.gamma(2.0, 150, size=size).astype(np.int64)
+    pending = (decided > release_day) | (rng.random(size) < .025)
+    outcomes, weights = zip(*BIA_OUTCOMES, strict=True)
+    decision = rng.choice(np.array(outcomes), size=size, p=np.array(weights) / sum(weights))
+    e27 = rng.random(size) < .68
+    return {
+        "idnAppeal": _id_text(ids.take("tblAppeal", size)),
+        "idncase": _id_text(case_ids[case]),
+        "idnProceeding": _id_text(proceeding_ids[chosen]),
+        "strAppealCategory": text(np.where(np.isin(kind, DD_TYPES), "DD", "IJ")),
+        "strAppealType": text(kind),
+        "datAppealFiled": dates(filed),
+        "strFiledBy": text(shares("tblAppeal", "strFiledBy").draw(rng, size)),
+        "datAttorneyE27": dates(np.where(e27, filed + 3, -1)),
+        "datBIADecision": dates(decided, pending),
+        "strBIADecision": text(decision, pending),
+        "strBIADecisionType": text(shares("tblAppeal", "strBIADecisionType").draw(rng, size),
+                                   pending | (rng.random(size) < .02)),
+        "strCaseType": text(proceedings.case_type[chosen]),
+        "strLang": text(languages(cases.nationality[case])),
+        "strNat": text(cases.nationality[case]),
+        "strCustody": text(proceedings.custody[chosen]),
+    }, case

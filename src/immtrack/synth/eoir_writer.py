@@ -59,6 +59,10 @@ DEFECT_COLUMNS = {
                         "junk_application": "APPL_CODE"},
     "tbl_schedule": {"nul": "ADJ_MEDIUM", "stray_quote": "ADJ_MEDIUM", "old_date": "INPUT_DATE"},
     "B_TblProceedCharges": {"stray_quote": "CHARGE", "short_row": "CHARGE"},
+    "tbl_Court_Motions": {"nul": "IJ_CODE", "stray_quote": "REC_TYPE", "old_date": "INPUT_DATE",
+                          "short_row": "REC_TYPE"},
+    "tblAppeal": {"stray_quote": "strAppealType", "old_date": "datAppealFiled",
+                  "short_row": "strAppealType"},
 }
 
 

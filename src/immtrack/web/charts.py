@@ -9,6 +9,7 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 # Policy events marked on encounter charts (dates of the public announcements).
 POLICY_EVENTS = (
+    (date(2019, 1, 29), "MPP begins (San Ysidro)"),
     (date(2021, 1, 20), "MPP: new enrollments suspended"),
     (date(2021, 6, 1), "MPP terminated"),
     (date(2021, 12, 6), "MPP reinstated by court order"),
@@ -47,6 +48,18 @@ def encounters_by_month(rows: list[dict], title: str) -> dict:
          "encoding": {"x": {"field": "month", "type": "temporal"}, "y": {"value": 255},
                       "text": {"field": "event"}}},
     ]
+    return spec
+
+
+def monthly_with_events(rows: list[dict], y: str, title: str) -> dict:
+    """A monthly count (`y`) as a line, with the policy events as labelled rules (MPP's
+    start, suspension, reinstatement and end among them)."""
+    spec = encounters_by_month([{"month": r["month"], "encounters": r[y]} for r in rows],
+                               title)
+    line = spec["layer"][0]
+    line["data"] = {"values": rows}
+    line["encoding"]["y"] = {"field": y, "type": "quantitative", "title": y.replace("_", " ")}
+    line["encoding"]["tooltip"] = [{"field": "month"}, {"field": y, "format": ","}]
     return spec
 
 

@@ -29,6 +29,7 @@ from immtrack.lake.listing import releases_table
 from immtrack.metrics import stays
 from immtrack.metrics.definitions import DEFINITIONS, SMALL_N
 from immtrack.web import charts
+from immtrack.web.court_pages import court_flow_figures
 from immtrack.web.figures import Figure, cell
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -164,6 +165,7 @@ def nationality_page(request: Request, code: str) -> HTMLResponse:
                                   ["fiscal_year"], _slice_params(nationality=code),
                                   chart_x="fiscal_year"))
     figures += _application_figures(request, code)
+    figures += court_flow_figures(request, nationality=code)
     figures.append(_detention_figure(request, name))
     return page(request, "nationality.html", code=code, name=name, figures=figures)
 
@@ -264,6 +266,7 @@ def _one(request: Request, kind: str, code: str, name: str) -> HTMLResponse:
                               params, definitions=["merits"])]
     if not figures[0].rows:
         raise QueryError(f"no asylum decisions for {kind} {code}")
+    figures += court_flow_figures(request, new_cases_too=kind == "court", **{kind: code})
     return page(request, "slice.html", kind=kind, code=code, name=name, figures=figures)
 
 
