@@ -157,6 +157,17 @@ def test_hostile_claim_files_are_refused_at_once(client, text, needle):
     assert len(response.text) < 1000  # never the input echoed back whole
 
 
+def test_json_claim_files_are_held_to_their_schema(client):
+    claim = {"id": "a", "statement": "s", "claimed": {"value": 1},
+             "quantity": {"metric": "encounters", "period": {"start": 0, "end": "2022-01-31"}}}
+    response = client.post("/api/check", json={"claims": [claim]})
+    assert response.status_code == 422 and "period.start" in response.json()["error"]
+    claim["quantity"]["period"]["start"] = "2021-10-01"
+    claim["claimed"]["value"] = "1"  # a string is not a number in JSON
+    response = client.post("/api/check", json={"claims": [claim]})
+    assert response.status_code == 422 and "claimed.value" in response.json()["error"]
+
+
 @pytest.mark.timeout(60)
 def test_json_nested_deep_is_refused(client):
     response = client.post("/api/check", content="[" * 100_000 + "]" * 100_000,
@@ -195,6 +206,10 @@ def test_claims_past_the_time_budget_are_answered_not_checked(web_lake):
     ("/api/encounters?start=2022-13", "start"),
     ("/api/encounters?end=0000-00", "end"),
     ("/api/asylum?by=" + "x" * 5000, "unknown breakdown"),
+    # A number is not a date (pydantic would read it as seconds since 1970).
+    ("/api/asylum?until=0", "YYYY-MM-DD"),
+    ("/api/applications/filings?since=20220101", "YYYY-MM-DD"),
+    ("/api/new-cases?until=0", "YYYY-MM-DD"),
 ])
 def test_invalid_inputs_are_4xx_with_a_short_reason(client, url, needle):
     response = client.get(url)
