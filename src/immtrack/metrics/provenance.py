@@ -4,7 +4,6 @@ table (schema metadata `immtrack.provenance`) so a saved table keeps it."""
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pyarrow as pa
 
 from immtrack.errors import QueryError
 from immtrack.lake.catalog import reader
-from immtrack.lake.home import catalog_path
 from immtrack.lake.releases import code_version
 
 SOURCE_TABLES = ("raw_eoir__tbl_court_appln", "raw_eoir__b_tblproceeding",
@@ -21,22 +19,14 @@ SOURCE_TABLES = ("raw_eoir__tbl_court_appln", "raw_eoir__b_tblproceeding",
 
 
 def eoir_release(home: Path) -> dict:
-    """The EOIR release the metrics read: the newest in the lake (looked up once per catalog
-    version, which changes with every publish: every answer asks for it, some twice)."""
-    catalog = catalog_path(home)
-    version = catalog.stat().st_mtime_ns if catalog.exists() else 0
-    return dict(_newest_eoir_release(home, version))
-
-
-@functools.lru_cache(maxsize=16)
-def _newest_eoir_release(home: Path, catalog_version: int) -> tuple:
+    """The EOIR release the metrics read: the newest in the lake."""
     release = reader(home).execute(
         """SELECT release_id, release_label, is_synthetic, data_through FROM release_order
            WHERE source = 'eoir' ORDER BY release_rank DESC LIMIT 1""").fetchone()
     if release is None:
         raise QueryError("the lake holds no EOIR release: run `immtrack ingest eoir`")
-    return tuple(zip(("release_id", "label", "is_synthetic", "data_through"), release,
-                     strict=True))
+    return dict(zip(("release_id", "label", "is_synthetic", "data_through"), release,
+                    strict=True))
 
 
 def eoir_provenance(home: Path, *, metric: str, table: str, definitions: dict[str, str],
