@@ -106,7 +106,7 @@ def create_app(home: Path, bind_host: str = "127.0.0.1") -> FastAPI:
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, error: Exception) -> Response:
-        log.exception("unexpected error answering %s", request.url.path)
+        log.error("unexpected error answering %s", request.url.path, exc_info=error)
         return _error(request, 500, "the server failed to answer this; the error is in its "
                                     "log")
 
