@@ -1,6 +1,8 @@
 """The pages in headless Chromium (Debian's, driven by Playwright): they load, charts render
-with marks, links and downloads work, bad parameters get a helpful page. Screenshots go to
-build/screenshots for people to look at."""
+with marks under the strict Content-Security-Policy (no inline script, no eval, no inline
+style: the browser reports no violation), links and downloads work, bad parameters get a
+helpful page, chart data cannot inject a script. Screenshots go to build/screenshots for people
+to look at."""
 
 from __future__ import annotations
 
@@ -62,6 +64,9 @@ def page(browser):
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    # A script, style or eval the Content-Security-Policy refuses is reported on the console.
+    opened.on("console", lambda message: errors.append(message.text) if
+              "Content Security Policy" in message.text else None)
     yield opened
     context.close()
     assert errors == [], errors
@@ -140,3 +145,26 @@ def test_pages_fit_a_phone(browser, server):
     phone.screenshot(path=str(SHOTS / "nationality-RU-phone.png"))
     context.close()
     assert width <= 390  # nothing wider than the screen: wide tables scroll inside their box
+
+
+def test_chart_data_cannot_inject_a_script(page, server):
+    """A data value holding `</script><script>...` stays data: rendered into a figure, loaded
+    in the browser (with no policy to help), no injected script runs and the chart's data
+    reads back whole."""
+    from immtrack.web import charts
+    from immtrack.web.figures import Figure
+    from immtrack.web.pages import TEMPLATES
+
+    payload = "</script><script>window.injected = true</script>"
+    rows = [{"facility": payload, "people": 3}, {"facility": "B", "people": 4}]
+    figure = Figure("x", "A figure", rows, ["facility", "people"], {}, "/api/encounters",
+                    chart=charts.bars(rows, "facility", "people", "People by facility"))
+    html = TEMPLATES.env.from_string(
+        '<!doctype html><body>{% from "_figure.html" import figure %}{{ figure(f) }}</body>'
+    ).render(f=figure)
+    page.set_content(html)
+    assert page.evaluate("window.injected") is None
+    assert page.locator("script").count() == 1
+    spec = page.evaluate("JSON.parse(document.querySelector('script.vl-spec').textContent)")
+    assert spec["data"]["values"][0]["facility"] == payload
+    assert page.locator("table tbody tr td").first.inner_text() == payload

@@ -137,7 +137,7 @@ def test_readers_see_the_previous_release_while_an_ingest_publishes(one_release,
                                                                      tmp_path):
     home = _copy(one_release, tmp_path)
     before = _state(home)
-    api = TestClient(create_app(home))
+    api = TestClient(create_app(home), base_url="http://127.0.0.1")  # a loopback Host
     question = {"region": "southwest", "start": "2022-10", "end": "2023-09"}
     with PausedAt("catalog-writing", home, tmp_path / "markers", "ingest", "cbp", "--from",
                   str(generated[1])) as ingest:

@@ -7,7 +7,6 @@ what a user sends); answers are cached per lake version (api/answers.py).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from immtrack.api.answers import Answer, cached
-from immtrack.api.routes import Code, Format, _checked, table_response
+from immtrack.api.routes import _ERRORS, _TABLE, Code, Day, Format, _checked, table_response
 from immtrack.metrics.appeals import BREAKDOWNS as APPEAL_BREAKDOWNS
 from immtrack.metrics.appeals import AppealQuestion, appeals
 from immtrack.metrics.bond import BREAKDOWNS as BOND_BREAKDOWNS
@@ -28,10 +27,9 @@ from immtrack.metrics.outcomes import BREAKDOWNS as OUTCOME_BREAKDOWNS
 from immtrack.metrics.outcomes import DEFINITIONS as OUTCOME_DEFINITIONS
 from immtrack.metrics.outcomes import OutcomeQuestion, outcomes
 
-router = APIRouter(prefix="/api", tags=["court flow"])
+router = APIRouter(prefix="/api", tags=["court flow"], responses=_ERRORS)
 
 Custody = Annotated[Literal["N", "D", "R"] | None, Query()]
-Day = Annotated[date | None, Query()]
 FiscalYear = Annotated[int | None, Query(ge=1951, le=2100)]
 By = Annotated[list[str] | None, Query()]
 Group = Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")]
@@ -59,7 +57,8 @@ def _slice(nationality, court, judge, custody, since, until, fiscal_year, **more
                 fiscal_year=fiscal_year, **more)
 
 
-@router.get("/new-cases", summary="New cases by Notice to Appear date (each case once)")
+@router.get("/new-cases", responses=_TABLE,
+            summary="New cases by Notice to Appear date (each case once)")
 def api_new_cases(request: Request, nationality: Code = None, court: Code = None,
                   judge: Code = None, custody: Custody = None, case_type: Code = None,
                   charge_group: Group = None, mpp: bool | None = None, since: Day = None,
@@ -74,7 +73,8 @@ def api_new_cases(request: Request, nationality: Code = None, court: Code = None
     return table_response(table, payload, format, "new-cases")
 
 
-@router.get("/charges", summary="New cases by charge group, with shares and intervals")
+@router.get("/charges", responses=_TABLE,
+            summary="New cases by charge group, with shares and intervals")
 def api_charges(request: Request, nationality: Code = None, court: Code = None,
                 custody: Custody = None, case_type: Code = None, mpp: bool | None = None,
                 since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
@@ -88,7 +88,8 @@ def api_charges(request: Request, nationality: Code = None, court: Code = None,
     return table_response(table, payload, format, "charges")
 
 
-@router.get("/outcomes", summary="Outcomes of completed proceedings, with in absentia shares")
+@router.get("/outcomes", responses=_TABLE,
+            summary="Outcomes of completed proceedings, with in absentia shares")
 def api_outcomes(request: Request, nationality: Code = None, court: Code = None,
                  judge: Code = None, custody: Custody = None, case_type: Code = None,
                  charge_group: Group = None, mpp: bool | None = None,
@@ -107,7 +108,8 @@ def api_outcomes(request: Request, nationality: Code = None, court: Code = None,
     return table_response(table, payload, format, "outcomes")
 
 
-@router.get("/mpp", summary="MPP enrolments, outcomes, in absentia, time to completion")
+@router.get("/mpp", responses=_TABLE,
+            summary="MPP enrolments, outcomes, in absentia, time to completion")
 def api_mpp(request: Request, nationality: Code = None, court: Code = None,
             since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
             by: By = None, unit: OutcomeUnit = "completed_cases",
@@ -119,7 +121,8 @@ def api_mpp(request: Request, nationality: Code = None, court: Code = None,
     return table_response(table, payload, format, "mpp")
 
 
-@router.get("/bond", summary="Bond requests, decisions, amounts and days from detention")
+@router.get("/bond", responses=_TABLE,
+            summary="Bond requests, decisions, amounts and days from detention")
 def api_bond(request: Request, nationality: Code = None, court: Code = None,
              judge: Code = None, custody: Custody = None, represented: bool | None = None,
              since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,
@@ -133,7 +136,8 @@ def api_bond(request: Request, nationality: Code = None, court: Code = None,
     return table_response(table, payload, format, "bond")
 
 
-@router.get("/appeals", summary="Appeals to the Board: who appealed, what it decided")
+@router.get("/appeals", responses=_TABLE,
+            summary="Appeals to the Board: who appealed, what it decided")
 def api_appeals(request: Request, nationality: Code = None, court: Code = None,
                 judge: Code = None, custody: Custody = None, case_type: Code = None,
                 since: Day = None, until: Day = None, fiscal_year: FiscalYear = None,

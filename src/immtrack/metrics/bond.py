@@ -134,8 +134,9 @@ def bond(question: BondQuestion | None = None, *, home: Path | None = None,
     change_rows = [{**{b: r[b] for b in by}, "amount_change": r["amount_change"],
                     **share_row(r["count"], pairs[tuple(r[b] for b in by)], SMALL_N)}
                    for r in changes]
-    excluded = {"amount_not_numeric": sum(r["amount_not_numeric"] for r in summary),
-                "undecided": sum(r["requests"] - r["decisions"] for r in summary)}
+    # An empty slice sums to null.
+    excluded = {"amount_not_numeric": sum(r["amount_not_numeric"] or 0 for r in summary),
+                "undecided": sum((r["requests"] or 0) - (r["decisions"] or 0) for r in summary)}
     notes = ["Unit: bond records (D_TblAssociatedBond rows); a judge's later change is a new "
              "record.",
              f"Dates and --fy filter the {question.date_basis} date "

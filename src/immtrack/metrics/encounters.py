@@ -152,28 +152,38 @@ def _eligible(question: EncounterQuestion, filters: dict[str, str]) -> list[Enco
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, series: list[EncounterSeries],
-              filters: dict[str, str], question: EncounterQuestion) -> dict[str, set[date]]:
-    """Months each series holds in the period; a series that never names the citizenship asked
-    for cannot answer (CBP puts unnamed countries in OTHER), so it covers nothing."""
-    period_only, params = _where({}, question)
+              filters: dict[str, str], question: EncounterQuestion
+              ) -> tuple[dict[str, set[date]], dict[str, list[str]]]:
+    """Months each series holds in the period, and the releases its matching rows come from;
+    a series that never names the citizenship asked for cannot answer (CBP puts unnamed
+    countries in OTHER), so it covers nothing."""
+    period_only, period_params = _where({}, question)
+    matching, params = _where(filters, question)
     codes = [s.code for s in series]
+    # One scan for all three: the months in the period, the releases of the rows that match,
+    # and whether the series ever names the citizenship (in any month). The current view is a
+    # window over every release, so each scan costs more than the little it returns.
+    citizenship = filters.get("citizenship")
     rows = con.execute(
-        f"SELECT series, month_start FROM core_cbp__encounters WHERE {period_only} "
-        f"AND series IN (SELECT unnest(?)) GROUP BY ALL", [*params, codes]).fetchall()
+        f"""SELECT series, list(DISTINCT month_start) FILTER (WHERE {period_only}),
+                   list(DISTINCT release_id) FILTER (WHERE {matching}),
+                   bool_or(citizenship_name = ?)
+            FROM core_cbp__encounters WHERE series IN (SELECT unnest(?)) GROUP BY series""",
+        [*period_params, *params, citizenship, codes]).fetchall()
     coverage: dict[str, set[date]] = {code: set() for code in codes}
-    for code, month in rows:
-        coverage[code].add(month)
-    if "citizenship" in filters:
-        named = {code for (code,) in con.execute(
-            "SELECT DISTINCT series FROM core_cbp__encounters WHERE citizenship_name = ?",
-            [filters["citizenship"]]).fetchall()}
-        coverage = {code: months if code in named else set() for code, months in
-                    coverage.items()}
-    return coverage
+    releases: dict[str, list[str]] = {code: [] for code in codes}
+    for code, months, release_ids, named in rows:
+        if citizenship is None or named:
+            coverage[code] = set(months or ())
+        releases[code] = release_ids or []
+    return coverage, releases
 
 
 def _choose(question: EncounterQuestion, filters: dict[str, str],
-            con: duckdb.DuckDBPyConnection) -> tuple[EncounterSeries, list[date], list[str]]:
+            con: duckdb.DuckDBPyConnection
+            ) -> tuple[EncounterSeries, list[date], list[str], set[date], list[str]]:
+    """The series to answer from, the months asked for, the other series that could answer,
+    the months the chosen series holds and the releases its matching rows come from."""
     eligible = _eligible(question, filters)
     if not eligible:
         raise QueryError(
@@ -181,7 +191,7 @@ def _choose(question: EncounterQuestion, filters: dict[str, str],
             + ", ".join(sorted(set(filters) | set(question.by)))
             + (" for that component or region" if filters else "")
             + "; see `immtrack sources` for what each series has")
-    coverage = _coverage(con, eligible, filters, question)
+    coverage, releases = _coverage(con, eligible, filters, question)
     wanted = (set(month_range(question.start, question.end))
               if question.start and question.end else None)
 
@@ -201,7 +211,7 @@ def _choose(question: EncounterQuestion, filters: dict[str, str],
             "covers it, or see `immtrack releases`")
     alternatives = [s.code for s in eligible if s is not best and coverage[s.code]]
     months = sorted(coverage[best.code] if wanted is None else wanted)
-    return best, months, alternatives
+    return best, months, alternatives, coverage[best.code], releases[best.code]
 
 
 def _select_list(by: tuple[str, ...]) -> str:
@@ -213,15 +223,14 @@ def _select_list(by: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def _provenance(con: duckdb.DuckDBPyConnection, series: str, where: str, params: list,
+def _provenance(con: duckdb.DuckDBPyConnection, series: str, release_ids: list[str],
                 question: EncounterQuestion) -> dict:
     releases = con.execute(
-        f"""SELECT r.release_id, r.release_label, r.origin, r.data_through, r.is_synthetic,
-                   any_value(f.sha256) AS sha256
-            FROM releases r JOIN release_files f USING (release_id)
-            WHERE r.release_id IN (SELECT DISTINCT release_id FROM core_cbp__encounters
-                                   WHERE series = ? AND {where})
-            GROUP BY ALL ORDER BY r.data_through""", [series, *params]).fetchall()
+        """SELECT r.release_id, r.release_label, r.origin, r.data_through, r.is_synthetic,
+                  any_value(f.sha256) AS sha256
+           FROM releases r JOIN release_files f USING (release_id)
+           WHERE r.release_id IN (SELECT unnest(?))
+           GROUP BY ALL ORDER BY r.data_through""", [release_ids]).fetchall()
     return {
         "metric": "encounters", "definition": DEFINITION, "table": "core_cbp__encounters",
         "series": series, "filters": {k: v for k, v in asdict(question).items()
@@ -261,7 +270,7 @@ def encounters(question: EncounterQuestion | None = None, *, home: Path | None =
                          + ", ".join(BREAKDOWNS))
     decoded = question.filters()
     con = reader(home or default_home())
-    series, months, alternatives = _choose(question, decoded, con)
+    series, months, alternatives, held, release_ids = _choose(question, decoded, con)
     where, params = _where(decoded, question)
     select = _select_list(question.by)
     group = f"SELECT {select + ', ' if select else ''}sum(encounter_count)::BIGINT AS encounters"
@@ -273,10 +282,9 @@ def encounters(question: EncounterQuestion | None = None, *, home: Path | None =
         table = pa.table({"encounters": [table.column("encounters")[0].as_py() or 0]})
     elif question.by == ("month",):
         table = _zero_filled(table, months)
-    held = _coverage(con, [series], decoded, question)[series.code]
     missing = [m for m in months if m not in held]
     total = sum(v or 0 for v in table.column("encounters").to_pylist())
-    provenance = _provenance(con, series.code, where, params, question)
+    provenance = _provenance(con, series.code, release_ids, question)
     notes = [EVENTS_NOT_PEOPLE, series.coverage_note]
     if missing:
         notes.append("No data in the lake for " + ", ".join(m.isoformat()[:7] for m in missing)

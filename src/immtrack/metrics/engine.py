@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from immtrack.errors import QueryError
 from immtrack.lake.catalog import connect, reader
+from immtrack.metrics.compiled_sql import compiled
 from immtrack.schema.tables import TABLES
 
 ENGINES = ("duckdb", "spark")
@@ -44,18 +45,14 @@ def _unbound_table(name: str) -> ibis.Table:
     return ibis.table(ibis.schema(TABLES[name].arrow_schema()), name=name)
 
 
-@functools.lru_cache(maxsize=512)
-def _duckdb_sql(operation) -> str:
-    """Compiled SQL per expression (expressions compare by structure): a repeated question
-    skips Ibis's compiler, which costs more than DuckDB's answer on a warm lake."""
-    return ibis.to_sql(operation.to_expr(), dialect="duckdb")
-
-
 def _duckdb(home: Path) -> Engine:
     def to_pyarrow(expression: ibis.Expr) -> pa.Table:
+        # Compiled once per shape of question, values bound as parameters (compiled_sql.py):
+        # Ibis's compiler costs more than DuckDB's answer on a warm lake.
+        sql, params = compiled(expression.op())
         try:
             # DuckDB widens some sums (HUGEINT); the expression's schema says what was meant.
-            return reader(home).sql(_duckdb_sql(expression.op())).to_arrow_table() \
+            return reader(home).sql(sql, params=params or None).to_arrow_table() \
                 .cast(expression.schema().to_pyarrow())
         except duckdb.CatalogException as error:
             raise QueryError(f"the lake lacks a table this needs ({error}); ingest the "

@@ -6,21 +6,23 @@ its URL holds every choice, so a link reproduces the page.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from fastapi import APIRouter, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2.utils import htmlsafe_json_dumps
 
 from immtrack.api import answers
-from immtrack.claims.model import ClaimFile
+from immtrack.api.claim_checks import check_claim_text
+from immtrack.claims.model import shorten
 from immtrack.claims.report import LABELS
-from immtrack.claims.verdicts import check
 from immtrack.errors import QueryError
 from immtrack.lake.catalog import reader
 from immtrack.lake.listing import releases_table
@@ -32,7 +34,10 @@ from immtrack.web.figures import Figure, cell
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["cell"] = cell
-TEMPLATES.env.filters["spec"] = lambda spec: json.dumps(spec, default=str)
+# A chart spec goes into the page inside <script type="application/json">: as JSON with <, >,
+# & and ' written as \u escapes, so no data value can close the element or open another.
+TEMPLATES.env.filters["spec"] = functools.partial(
+    htmlsafe_json_dumps, dumps=functools.partial(json.dumps, default=str))
 router = APIRouter(include_in_schema=False)
 RATE_DEFINITIONS = ["merits", "eoir_completion", "protection"]
 INVASION = date(2022, 2, 24)
@@ -48,7 +53,7 @@ def page(request: Request, template: str, **context) -> HTMLResponse:
 
 def _code(value: str, pattern: str, what: str) -> str:
     if not re.fullmatch(pattern, value or ""):
-        raise QueryError(f"{value!r} is not a {what}")
+        raise QueryError(f"{shorten(value, 40)!r} is not a {what}")
     return value.upper()
 
 
@@ -218,7 +223,7 @@ def _ranking(request: Request, by: str, sort: str, desc: bool) -> Figure:
              # and no initial completion of EOIR's (or the reverse).
              "eoir_completion": completion.get(key, {}).get("rate")} for key in merits]
     if sort not in (rows[0] if rows else {}):
-        raise QueryError(f"cannot sort by {sort!r}")
+        raise QueryError(f"cannot sort by {shorten(sort, 40)!r}; sort by one of the columns")
     rows.sort(key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
               reverse=desc)
     figure.rows, figure.columns, figure.chart = rows, list(rows[0]) if rows else [], None
@@ -305,12 +310,8 @@ def check_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/check", response_class=HTMLResponse)
-def check_page(request: Request, claims: Annotated[str, Form()]) -> HTMLResponse:
-    try:
-        parsed = ClaimFile.model_validate(yaml.safe_load(claims)).claims
-    except (yaml.YAMLError, ValueError) as error:
-        raise QueryError(f"not a claim file: {error}") from None
-    verdicts = [v.to_dict() for v in check(parsed, request.app.state.home)]
+async def check_page(request: Request, claims: Annotated[str, Form()]) -> HTMLResponse:
+    verdicts = await run_in_threadpool(check_claim_text, claims, request.app.state.home)
     return page(request, "check.html", claims=claims, verdicts=verdicts, labels=LABELS)
 
 
