@@ -319,6 +319,15 @@ def _source(path: Path, name: str, header: list[str], scan: FileScan, parquet: P
     return _Source(source.path, source.scan, source.encoding, skip), len(lines)
 
 
+# DuckDB's messages when a write fails for want of room or permission, not because of the file.
+_DISK_FAILURES = ("No space left on device", "Disk quota exceeded", "File too large",
+                  "Read-only file system")
+
+
+def _is_disk_failure(error: BaseException) -> bool:
+    return any(text in str(error) for text in _DISK_FAILURES)
+
+
 def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: list[Column],
                parquet: Path, *, release_id: str, log: QuarantineLog, repairs: RepairLog,
                repaired_parquet: Path, scan: FileScan | None = None,
@@ -334,6 +343,8 @@ def read_table(con: duckdb.DuckDBPyConnection, path: Path, name: str, columns: l
     try:
         loaded, too_long, short = _load(con, source, columns, parquet, release_id, progress)
     except duckdb.Error as error:
+        if _is_disk_failure(error):
+            raise  # the lake's disk, not the file: the ingest lock says so in one sentence
         first = " ".join(str(error).split())[:300]
         raise BadFileError(name, f"the table cannot be read as EOIR's tab-delimited text "
                                  f"({first})", hint="the file may be damaged; extract or "
