@@ -113,12 +113,17 @@ def _generated_eoir(folder: Path, cases: int) -> Path:
 
 
 def court_summary(home: Path) -> dict:
-    """Counts from the current EOIR release: cases, proceedings, asylum applications, pending."""
-    return dict(zip(("cases", "proceedings", "asylum_applications", "decided", "pending"),
-                    connect(home).execute("""
+    """Counts from the current EOIR release: cases, proceedings, and asylum applications (one
+    case's filing of one date) by status: decided, closed without decision, pending (the
+    statuses of metrics/asylum_tables.py; a blank decision in a completed proceeding is not
+    pending)."""
+    keys = ("cases", "proceedings", "asylum_applications", "decided", "closed", "pending")
+    return dict(zip(keys, connect(home).execute("""
         SELECT (SELECT count(*) FROM raw_eoir__a_tblcase),
                (SELECT count(*) FROM raw_eoir__b_tblproceeding),
-               count(*) FILTER (WHERE APPL_CODE = 'ASYL'),
-               count(*) FILTER (WHERE APPL_CODE = 'ASYL' AND APPL_DEC IS NOT NULL),
-               count(*) FILTER (WHERE APPL_CODE = 'ASYL' AND APPL_DEC IS NULL)
-        FROM raw_eoir__tbl_court_appln""").fetchone(), strict=True))
+               count(*) FILTER (WHERE status <> 'unknown_code' AND application_code_known),
+               count(*) FILTER (WHERE status = 'decided' AND application_code_known),
+               count(*) FILTER (WHERE status = 'closed_without_decision'
+                                AND application_code_known),
+               count(*) FILTER (WHERE status = 'pending' AND application_code_known)
+        FROM core_eoir__asylum_applications""").fetchone(), strict=True))

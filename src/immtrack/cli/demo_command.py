@@ -51,7 +51,8 @@ def demo_command(
         f"\nImmigration court (GENERATED release in EOIR's exact format, invented records): "
         f"{court['cases']:,} cases, {court['proceedings']:,} proceedings, "
         f"{court['asylum_applications']:,} asylum applications ({court['decided']:,} decided, "
-        f"{court['pending']:,} pending).", highlight=False)
+        f"{court['closed']:,} closed without decision, {court['pending']:,} pending).",
+        highlight=False)
     if report.detention:
         stdout.print(
             f"ICE detention (REAL, ICE's workbooks via the Deportation Data Project): "
